@@ -1,0 +1,40 @@
+# planet-bq: every check CI runs is reachable from `make test`.
+# Suites add themselves in tests/make/*.mk by appending to DEPS_TARGETS and TEST_TARGETS.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+CARGO ?= cargo
+export CARGO_TERM_COLOR ?= never
+
+DEPS_TARGETS := deps-rust
+TEST_TARGETS :=
+include $(sort $(wildcard tests/make/*.mk))
+
+.PHONY: help test deps deps-rust check fmt-check clippy unit wasm-check build
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
+
+test: deps check $(TEST_TARGETS) ## Everything: installs what is missing, then fmt, clippy, unit tests and every suite
+	@echo "make test: all suites passed"
+
+deps: $(DEPS_TARGETS) ## Install what the tests need on a fresh machine (skips what is there)
+
+deps-rust: ## rustfmt, clippy and the wasm32 target
+	bash tests/scripts/ensure-rust.sh
+
+check: fmt-check clippy unit wasm-check ## Static checks and unit tests
+
+fmt-check: ## rustfmt, checked
+	$(CARGO) fmt --all -- --check
+
+clippy: ## clippy with warnings denied
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+unit: ## Unit, property and doc tests of every crate
+	$(CARGO) test --workspace
+
+wasm-check: ## The core stays pure: it builds for wasm32-unknown-unknown
+	$(CARGO) check -p planet-core --target wasm32-unknown-unknown
+
+build: ## Build the planet-bq binary (release)
+	$(CARGO) build --release -p planet-bq

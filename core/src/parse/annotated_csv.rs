@@ -1,0 +1,103 @@
+//! InfluxDB 2.x annotated CSV (`#group`, `#datatype`, `#default` rows, then a header).
+//!
+//! Each data row is one field of one point (`_field`, `_value`, `_time`, `_measurement`); the
+//! other columns not starting with `_` (besides `result` and `table`) are tags. A blank line
+//! and new annotations start a table with other columns. 2.x leaves empty tags out, so an
+//! empty cell reads as an absent tag.
+
+use super::{parse_number, split_csv_line, Context, LineError, LineParser};
+use crate::point::{FieldValue, PointView};
+use crate::time::Timestamp;
+
+#[derive(Debug, Default)]
+pub(crate) struct AnnotatedCsvParser {
+    columns: Vec<String>,
+    datatypes: Vec<String>,
+    cells: Vec<String>,
+    /// The next non-annotation line is a header.
+    expect_header: bool,
+}
+
+struct AnnotatedPoint<'a> {
+    parser: &'a AnnotatedCsvParser,
+    measurement: usize,
+    field: usize,
+    value: usize,
+}
+
+impl PointView for AnnotatedPoint<'_> {
+    fn measurement(&self) -> &str {
+        &self.parser.cells[self.measurement]
+    }
+
+    fn tag(&self, key: &str) -> Option<&str> {
+        if key.starts_with('_') || key == "result" || key == "table" {
+            return None;
+        }
+        let i = self.parser.columns.iter().position(|c| c == key)?;
+        self.parser.cells.get(i).map(String::as_str)
+    }
+
+    fn field(&self, key: &str) -> Option<FieldValue<'_>> {
+        if self.parser.cells[self.field] != key {
+            return None;
+        }
+        let text = self.parser.cells[self.value].as_str();
+        let datatype = self.parser.datatypes.get(self.value).map_or("", String::as_str);
+        match datatype {
+            "long" => text.parse().ok().map(FieldValue::Integer),
+            "unsignedLong" => text.parse().ok().map(FieldValue::Unsigned),
+            "boolean" => Some(FieldValue::Boolean(text == "true")),
+            "string" => Some(FieldValue::String(text)),
+            _ => parse_number(text).map(FieldValue::Float),
+        }
+    }
+}
+
+impl LineParser for AnnotatedCsvParser {
+    fn line(&mut self, line: &str, ctx: &mut Context<'_>) -> Result<(), LineError> {
+        if line.trim().is_empty() {
+            self.expect_header = true;
+            return Ok(());
+        }
+        split_csv_line(line, &mut self.cells)?;
+        let first = self.cells.first().map_or("", String::as_str);
+        if first.starts_with('#') {
+            if first == "#datatype" {
+                self.datatypes = self.cells.clone();
+            }
+            self.expect_header = true;
+            return Ok(());
+        }
+        if self.expect_header || self.columns.is_empty() {
+            self.columns = std::mem::take(&mut self.cells);
+            self.expect_header = false;
+            return Ok(());
+        }
+        if self.cells.len() != self.columns.len() {
+            return Err(LineError::new(format!(
+                "expected {} cells as in the header, found {}",
+                self.columns.len(),
+                self.cells.len()
+            )));
+        }
+        let find = |name: &str| self.columns.iter().position(|c| c == name);
+        if let Some(error) = find("error") {
+            return Err(LineError::new(format!("the export holds an error: {}", self.cells[error])));
+        }
+        let (Some(time), Some(value), Some(field), Some(measurement)) =
+            (find("_time"), find("_value"), find("_field"), find("_measurement"))
+        else {
+            return Err(LineError::new("annotated csv needs _time, _value, _field and _measurement columns"));
+        };
+        let time_text = self.cells[time].as_str();
+        let time = Timestamp::parse_rfc3339(time_text)
+            .ok_or_else(|| LineError::new(format!("invalid _time {time_text:?}")))?;
+        ctx.aggregator.observe_point(&AnnotatedPoint { parser: self, measurement, field, value }, time.0);
+        Ok(())
+    }
+
+    fn finish(&mut self, _ctx: &mut Context<'_>) -> Vec<LineError> {
+        Vec::new()
+    }
+}

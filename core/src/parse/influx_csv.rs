@@ -1,0 +1,131 @@
+//! CSV from `influx -format csv` and from `/query` with `Accept: application/csv`.
+//!
+//! Both start with `name,` and either `time,` (tags and fields as columns, for plain SELECTs) or
+//! `tags,time,` (one escaped `k=v,k=v` cell, for GROUP BY answers). The CLI repeats the header
+//! before every series. A CSV has no types, so a column is a tag or a field only by the name
+//! the profile asks for; a series whose columns are aggregate names (`min`, `count_…`) is a
+//! pre-aggregated answer.
+
+use super::{parse_number, split_csv_line, split_tag_list, Context, LineError, LineParser};
+use crate::point::{AggregateColumn, AggregateValues, FieldValue, PointView};
+use crate::time::parse_time_text;
+
+#[derive(Debug, Default)]
+pub(crate) struct InfluxCsvParser {
+    /// Column names of the current header.
+    columns: Vec<String>,
+    tags_column: Option<usize>,
+    time_column: Option<usize>,
+    /// Aggregate kind of each column, `None` for raw columns.
+    aggregates: Vec<Option<AggregateColumn>>,
+    is_aggregate: bool,
+    cells: Vec<String>,
+    tags: Vec<(String, String)>,
+}
+
+struct CsvPoint<'a> {
+    parser: &'a InfluxCsvParser,
+}
+
+impl CsvPoint<'_> {
+    fn column(&self, key: &str) -> Option<&str> {
+        let p = self.parser;
+        let i = p.columns.iter().position(|c| c == key)?;
+        p.cells.get(i).map(String::as_str)
+    }
+}
+
+impl PointView for CsvPoint<'_> {
+    fn measurement(&self) -> &str {
+        self.parser.cells.first().map_or("", String::as_str)
+    }
+
+    fn tag(&self, key: &str) -> Option<&str> {
+        if let Some((_, v)) = self.parser.tags.iter().find(|(k, _)| k == key) {
+            return Some(v);
+        }
+        self.column(key)
+    }
+
+    fn field(&self, key: &str) -> Option<FieldValue<'_>> {
+        let text = self.column(key)?;
+        if text.is_empty() {
+            return None;
+        }
+        Some(match parse_number(text) {
+            Some(v) => FieldValue::Float(v),
+            None => match text {
+                "true" => FieldValue::Boolean(true),
+                "false" => FieldValue::Boolean(false),
+                other => FieldValue::String(other),
+            },
+        })
+    }
+}
+
+impl InfluxCsvParser {
+    fn header(&mut self) {
+        self.columns = std::mem::take(&mut self.cells);
+        self.tags_column = self.columns.iter().position(|c| c == "tags");
+        self.time_column = self.columns.iter().position(|c| c == "time");
+        self.aggregates = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == 0 || Some(i) == self.tags_column || Some(i) == self.time_column {
+                    None
+                } else {
+                    AggregateColumn::classify(c)
+                }
+            })
+            .collect();
+        self.is_aggregate = self.aggregates.iter().any(Option::is_some);
+    }
+}
+
+impl LineParser for InfluxCsvParser {
+    fn line(&mut self, line: &str, ctx: &mut Context<'_>) -> Result<(), LineError> {
+        if line.trim().is_empty() {
+            return Ok(());
+        }
+        split_csv_line(line, &mut self.cells)?;
+        if self.cells.first().is_some_and(|c| c == "name") {
+            self.header();
+            return Ok(());
+        }
+        if self.columns.is_empty() {
+            return Err(LineError::new("csv data before a header line starting with \"name,\""));
+        }
+        if self.cells.len() != self.columns.len() {
+            return Err(LineError::new(format!(
+                "expected {} cells as in the header, found {}",
+                self.columns.len(),
+                self.cells.len()
+            )));
+        }
+        let time_text = self.time_column.and_then(|i| self.cells.get(i)).map_or("", String::as_str);
+        let time = parse_time_text(time_text, ctx.precision)
+            .ok_or_else(|| LineError::new(format!("invalid time {time_text:?}")))?;
+        match self.tags_column {
+            Some(i) => split_tag_list(&self.cells[i], &mut self.tags)?,
+            None => self.tags.clear(),
+        }
+        if self.is_aggregate {
+            let mut values = AggregateValues::default();
+            for (kind, cell) in self.aggregates.iter().zip(&self.cells) {
+                if let Some(kind) = kind {
+                    kind.store(&mut values, parse_number(cell));
+                }
+            }
+            ctx.aggregator.observe_aggregate(&CsvPoint { parser: self }, &values, time);
+        } else {
+            ctx.aggregator.observe_point(&CsvPoint { parser: self }, time);
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _ctx: &mut Context<'_>) -> Vec<LineError> {
+        Vec::new()
+    }
+}

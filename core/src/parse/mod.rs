@@ -1,0 +1,236 @@
+//! Parsers of every export format, line by line, feeding the aggregator.
+//!
+//! Every format is read one line at a time so that a file of any size streams through with
+//! memory bounded by the number of groups. The one exception is a JSON document spread over
+//! several lines (`influx -format json -pretty`, a pretty-printed `/query` answer): it is
+//! buffered until it ends, because a JSON value cannot be cut at arbitrary lines.
+
+pub(crate) mod annotated_csv;
+pub(crate) mod influx_csv;
+pub(crate) mod line_protocol;
+pub(crate) mod query_json;
+
+use crate::aggregate::Aggregator;
+use crate::error::{Error, Result};
+use crate::time::Precision;
+use serde::Deserialize;
+use std::str::FromStr;
+
+/// The export formats the core reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// Detect from the first line of each input.
+    #[default]
+    Auto,
+    /// Line protocol, bare or as `influx_inspect export` writes it.
+    LineProtocol,
+    /// `influx -format csv` and `/query` with `Accept: application/csv`.
+    Csv,
+    /// InfluxDB 2.x annotated CSV.
+    AnnotatedCsv,
+    /// `/query` JSON (whole or chunked NDJSON) and `influx -format json`.
+    Json,
+}
+
+impl FromStr for Format {
+    type Err = Error;
+    fn from_str(text: &str) -> Result<Self> {
+        Ok(match text {
+            "auto" => Format::Auto,
+            "lp" | "line-protocol" => Format::LineProtocol,
+            "csv" => Format::Csv,
+            "annotated-csv" => Format::AnnotatedCsv,
+            "json" | "ndjson" => Format::Json,
+            _ => {
+                return Err(Error::Option {
+                    name: "format".into(),
+                    reason: format!("{text:?} is not one of auto, lp, csv, annotated-csv, json"),
+                })
+            }
+        })
+    }
+}
+
+impl Format {
+    /// Guesses the format from the first non-empty line of an input.
+    pub fn detect(first_line: &str) -> Format {
+        let line = first_line.trim_start();
+        if line.starts_with('{') || line.starts_with('[') {
+            Format::Json
+        } else if line.starts_with("#group")
+            || line.starts_with("#datatype")
+            || line.starts_with("#default")
+            || line.starts_with(",result,table")
+        {
+            Format::AnnotatedCsv
+        } else if line.starts_with("name,") {
+            Format::Csv
+        } else {
+            Format::LineProtocol
+        }
+    }
+
+    /// The kebab-case name used by `--format`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Auto => "auto",
+            Format::LineProtocol => "lp",
+            Format::Csv => "csv",
+            Format::AnnotatedCsv => "annotated-csv",
+            Format::Json => "json",
+        }
+    }
+}
+
+/// A problem with one line, before the caller adds where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LineError {
+    pub(crate) message: String,
+    /// The part of the input to quote, when not the whole line; a line number when the
+    /// problem is elsewhere than the current line (a buffered JSON document).
+    pub(crate) quote: Option<String>,
+    pub(crate) line: Option<u64>,
+}
+
+impl LineError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        LineError { message: message.into(), quote: None, line: None }
+    }
+}
+
+/// What a parser needs besides the line.
+#[derive(Debug)]
+pub(crate) struct Context<'a> {
+    pub(crate) aggregator: &'a mut Aggregator,
+    pub(crate) precision: Precision,
+}
+
+/// A format's parser: fed one line at a time (without its line ending), then finished.
+pub(crate) trait LineParser: std::fmt::Debug {
+    fn line(&mut self, line: &str, ctx: &mut Context<'_>) -> std::result::Result<(), LineError>;
+    /// Called at the end of the input; may report problems found only then.
+    fn finish(&mut self, ctx: &mut Context<'_>) -> Vec<LineError>;
+}
+
+/// A parser for a format (not `Auto`).
+pub(crate) fn parser_for(format: Format) -> Box<dyn LineParser> {
+    match format {
+        Format::LineProtocol | Format::Auto => Box::new(line_protocol::LineProtocolParser::default()),
+        Format::Csv => Box::new(influx_csv::InfluxCsvParser::default()),
+        Format::AnnotatedCsv => Box::new(annotated_csv::AnnotatedCsvParser::default()),
+        Format::Json => Box::new(query_json::QueryJsonParser::default()),
+    }
+}
+
+/// Splits one CSV line into cells with csv-core (quotes, doubled quotes, commas in quotes).
+pub(crate) fn split_csv_line(line: &str, cells: &mut Vec<String>) -> std::result::Result<(), LineError> {
+    cells.clear();
+    let mut reader = csv_core::ReaderBuilder::new().build();
+    let input = line.as_bytes();
+    let mut out = vec![0u8; input.len() + 1];
+    let mut ends = vec![0usize; input.len() + 2];
+    let (result, _, written, n_ends) = reader.read_record(input, &mut out, &mut ends);
+    let (result, n_ends) = match result {
+        csv_core::ReadRecordResult::InputEmpty => {
+            // Signal the end of input so the last field is closed.
+            let (r, _, _, more) = reader.read_record(&[], &mut out[written..], &mut ends[n_ends..]);
+            (r, n_ends + more)
+        }
+        other => (other, n_ends),
+    };
+    if matches!(result, csv_core::ReadRecordResult::OutputFull | csv_core::ReadRecordResult::OutputEndsFull) {
+        return Err(LineError::new("csv line could not be split"));
+    }
+    let mut start = 0;
+    for &end in &ends[..n_ends] {
+        let cell = std::str::from_utf8(&out[start..end]).map_err(|_| LineError::new("invalid utf-8 in csv cell"))?;
+        cells.push(cell.to_string());
+        start = end;
+    }
+    Ok(())
+}
+
+/// Splits InfluxDB's escaped tag list `k=v,k2=v2` (backslash escapes commas, equals signs and
+/// spaces, as in line protocol) into unescaped pairs.
+pub(crate) fn split_tag_list(text: &str, tags: &mut Vec<(String, String)>) -> std::result::Result<(), LineError> {
+    tags.clear();
+    if text.is_empty() {
+        return Ok(());
+    }
+    let mut key = String::new();
+    let mut value = String::new();
+    let mut in_value = false;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let next = chars.next().unwrap_or('\\');
+                if !matches!(next, ',' | '=' | ' ' | '\\' | '"') {
+                    (if in_value { &mut value } else { &mut key }).push('\\');
+                }
+                (if in_value { &mut value } else { &mut key }).push(next);
+            }
+            '=' if !in_value => in_value = true,
+            ',' => {
+                if !in_value {
+                    return Err(LineError::new(format!("tag {key:?} has no value in the tags cell")));
+                }
+                tags.push((std::mem::take(&mut key), std::mem::take(&mut value)));
+                in_value = false;
+            }
+            c => (if in_value { &mut value } else { &mut key }).push(c),
+        }
+    }
+    if !in_value {
+        return Err(LineError::new(format!("tag {key:?} has no value in the tags cell")));
+    }
+    tags.push((key, value));
+    Ok(())
+}
+
+/// Parses a number cell of a typeless export; empty means no value.
+pub(crate) fn parse_number(text: &str) -> Option<f64> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    t.parse::<f64>().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_detected_from_the_first_line() {
+        assert_eq!(Format::detect("{\"results\":[]}"), Format::Json);
+        assert_eq!(Format::detect("#group,false,false"), Format::AnnotatedCsv);
+        assert_eq!(Format::detect("name,tags,time,min"), Format::Csv);
+        assert_eq!(Format::detect("name,time,address"), Format::Csv);
+        assert_eq!(Format::detect("# INFLUXDB EXPORT: 1677"), Format::LineProtocol);
+        assert_eq!(Format::detect("ingress,service=a v=1 1"), Format::LineProtocol);
+    }
+
+    #[test]
+    fn tag_lists_unescape_like_influxdb_writes_them() {
+        let mut tags = Vec::new();
+        split_tag_list(r"address=10.0.0.2,process_name=nginx\ worker,k\=x=a\,b", &mut tags).expect("valid");
+        assert_eq!(
+            tags,
+            vec![
+                ("address".into(), "10.0.0.2".into()),
+                ("process_name".into(), "nginx worker".into()),
+                ("k=x".into(), "a,b".into())
+            ]
+        );
+        assert!(split_tag_list("novalue", &mut tags).is_err());
+    }
+
+    #[test]
+    fn csv_lines_split_with_quotes() {
+        let mut cells = Vec::new();
+        split_csv_line(r#"ingress,"a=1,b=2",17,"x""y",,"#, &mut cells).expect("valid");
+        assert_eq!(cells, vec!["ingress", "a=1,b=2", "17", "x\"y", "", ""]);
+    }
+}

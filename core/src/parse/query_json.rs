@@ -1,0 +1,206 @@
+//! `/query` JSON answers (whole, or chunked one object per line) and `influx -format json`.
+//!
+//! A statement's series carry `columns` and `values`; GROUP BY answers add a `tags` object.
+//! A series whose columns are aggregate names (`min`, `count_service_dependency`, …) is a
+//! pre-aggregated answer, otherwise each value row is a raw point. Times are RFC3339 strings
+//! or epoch integers (`epoch=ns|u|ms|s`, unit guessed unless `--precision` says it).
+
+use super::{Context, LineError, LineParser};
+use crate::point::{AggregateColumn, AggregateValues, FieldValue, PointView};
+use crate::time::{parse_time_text, Precision};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Deserialize)]
+struct Response {
+    #[serde(default)]
+    results: Vec<StatementResult>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct StatementResult {
+    #[serde(default)]
+    statement_id: Option<u64>,
+    #[serde(default)]
+    series: Vec<Series>,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    partial: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct Series {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+    #[serde(default)]
+    columns: Vec<String>,
+    #[serde(default)]
+    values: Vec<Vec<Value>>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct QueryJsonParser {
+    /// Set once the first line did not hold a whole JSON value: buffer the document.
+    document: Option<String>,
+    /// Line number where the buffered document starts.
+    document_start: u64,
+    lines_seen: u64,
+    /// The last result read was marked partial (more should have followed).
+    last_partial: bool,
+}
+
+struct JsonPoint<'a> {
+    series: &'a Series,
+    row: &'a [Value],
+}
+
+impl PointView for JsonPoint<'_> {
+    fn measurement(&self) -> &str {
+        &self.series.name
+    }
+
+    fn tag(&self, key: &str) -> Option<&str> {
+        if let Some(v) = self.series.tags.get(key) {
+            return Some(v);
+        }
+        let i = self.series.columns.iter().position(|c| c == key)?;
+        self.row.get(i)?.as_str()
+    }
+
+    fn field(&self, key: &str) -> Option<FieldValue<'_>> {
+        let i = self.series.columns.iter().position(|c| c == key)?;
+        match self.row.get(i)? {
+            Value::Number(n) => Some(match (n.as_i64(), n.as_u64()) {
+                (Some(v), _) if !n.is_f64() => FieldValue::Integer(v),
+                (_, Some(v)) if !n.is_f64() => FieldValue::Unsigned(v),
+                _ => FieldValue::Float(n.as_f64()?),
+            }),
+            Value::Bool(b) => Some(FieldValue::Boolean(*b)),
+            Value::String(s) => Some(FieldValue::String(s)),
+            Value::Null | Value::Array(_) | Value::Object(_) => None,
+        }
+    }
+}
+
+fn time_of(value: Option<&Value>, precision: Precision) -> Option<i64> {
+    match value? {
+        Value::Number(n) => precision.to_nanos(n.as_i64()?),
+        Value::String(s) => parse_time_text(s, precision),
+        _ => None,
+    }
+}
+
+impl QueryJsonParser {
+    fn feed(&mut self, response: Response, ctx: &mut Context<'_>) -> Result<(), LineError> {
+        if let Some(error) = response.error {
+            return Err(LineError::new(format!("the answer is an error: {error}")));
+        }
+        for result in &response.results {
+            if let Some(error) = &result.error {
+                let id = result.statement_id.map_or(String::new(), |id| format!(" {id}"));
+                return Err(LineError::new(format!("statement{id} failed: {error}")));
+            }
+            self.last_partial = result.partial;
+            for series in &result.series {
+                feed_series(series, ctx)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn feed_series(series: &Series, ctx: &mut Context<'_>) -> Result<(), LineError> {
+    let time_column = series.columns.iter().position(|c| c == "time");
+    let aggregates: Vec<Option<AggregateColumn>> = series
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| if Some(i) == time_column { None } else { AggregateColumn::classify(c) })
+        .collect();
+    let is_aggregate = aggregates.iter().any(Option::is_some);
+    for row in &series.values {
+        if row.len() != series.columns.len() {
+            return Err(LineError::new(format!(
+                "series {:?} has a row of {} values for {} columns",
+                series.name,
+                row.len(),
+                series.columns.len()
+            )));
+        }
+        let time_value = time_column.and_then(|i| row.get(i));
+        let time = time_of(time_value, ctx.precision)
+            .ok_or_else(|| LineError::new(format!("series {:?} has an invalid time {:?}", series.name, time_value)))?;
+        let point = JsonPoint { series, row };
+        if is_aggregate {
+            let mut values = AggregateValues::default();
+            for (kind, cell) in aggregates.iter().zip(row) {
+                if let Some(kind) = kind {
+                    kind.store(&mut values, cell.as_f64());
+                }
+            }
+            ctx.aggregator.observe_aggregate(&point, &values, time);
+        } else {
+            ctx.aggregator.observe_point(&point, time);
+        }
+    }
+    Ok(())
+}
+
+impl LineParser for QueryJsonParser {
+    fn line(&mut self, line: &str, ctx: &mut Context<'_>) -> Result<(), LineError> {
+        self.lines_seen += 1;
+        if let Some(doc) = &mut self.document {
+            doc.push_str(line);
+            doc.push('\n');
+            return Ok(());
+        }
+        if line.trim().is_empty() {
+            return Ok(());
+        }
+        match serde_json::from_str::<Response>(line) {
+            Ok(response) => self.feed(response, ctx),
+            Err(e) if e.is_eof() && self.lines_seen == 1 => {
+                // Not one object per line: a pretty-printed document, read as a whole at the end.
+                self.document = Some(format!("{line}\n"));
+                self.document_start = self.lines_seen;
+                Ok(())
+            }
+            Err(e) => Err(LineError::new(format!("invalid json: {e}"))),
+        }
+    }
+
+    fn finish(&mut self, ctx: &mut Context<'_>) -> Vec<LineError> {
+        let mut errors = Vec::new();
+        if let Some(doc) = self.document.take() {
+            let mut stream = serde_json::Deserializer::from_str(&doc).into_iter::<Response>();
+            loop {
+                match stream.next() {
+                    None => break,
+                    Some(Ok(response)) => {
+                        if let Err(e) = self.feed(response, ctx) {
+                            errors.push(e);
+                        }
+                    }
+                    Some(Err(e)) => {
+                        let line = self.document_start + e.line() as u64 - 1;
+                        let quote = doc.lines().nth(e.line().saturating_sub(1)).map(str::to_string);
+                        errors.push(LineError { message: format!("invalid json: {e}"), quote, line: Some(line) });
+                        break;
+                    }
+                }
+            }
+        }
+        if self.last_partial {
+            errors.push(LineError::new(
+                "the answer ends with a partial result: it was cut short (chunked transfer interrupted, or max-row-limit)",
+            ));
+        }
+        errors
+    }
+}

@@ -1,0 +1,1 @@
+//! BigQuery sink (insertAll through gcp-bigquery-client).

@@ -1,0 +1,114 @@
+//! `planet-bq analyze`: both tables from export files, with no server.
+
+use crate::cli::{AnalyzeArgs, OutFormat};
+use crate::output::write_atomically;
+use crate::table_print;
+use anyhow::{Context, Result};
+use planet_core::rows::{to_csv, to_ndjson};
+use planet_core::{Analysis, Analyzer, Options, Profile};
+use std::io::Read;
+use std::path::Path;
+
+/// Chunk size for reading inputs: large enough to amortize calls, small enough to stream.
+const CHUNK: usize = 1 << 20;
+
+/// Builds core options from the flags.
+pub fn options(args: &AnalyzeArgs) -> Result<Options> {
+    let profile = if Path::new(&args.profile).is_file() {
+        let text =
+            std::fs::read_to_string(&args.profile).with_context(|| format!("reading profile {}", args.profile))?;
+        Profile::from_json(&text).with_context(|| format!("in profile {}", args.profile))?
+    } else {
+        Profile::by_name(&args.profile)?
+    };
+    Ok(Options {
+        at: args.at,
+        traffic_window: args.traffic_window,
+        dependency_window: args.dependency_window,
+        format: args.format,
+        precision: args.precision,
+        strict: args.strict,
+        profile,
+    })
+}
+
+/// Streams every file through one analyzer.
+pub fn analyze_files(args: &AnalyzeArgs, options: Options) -> Result<Analysis> {
+    let mut analyzer = Analyzer::new(options);
+    let mut buf = vec![0u8; CHUNK];
+    for path in &args.files {
+        let name = path.display().to_string();
+        let mut reader: Box<dyn Read> = if name == "-" {
+            Box::new(std::io::stdin().lock())
+        } else {
+            Box::new(std::fs::File::open(path).with_context(|| format!("opening {name}"))?)
+        };
+        analyzer.begin_input(&name);
+        loop {
+            let n = reader.read(&mut buf).with_context(|| format!("reading {name}"))?;
+            if n == 0 {
+                break;
+            }
+            analyzer.push(&buf[..n])?;
+        }
+        analyzer.end_input()?;
+    }
+    Ok(analyzer.finish()?)
+}
+
+/// Runs the subcommand.
+pub fn run(args: AnalyzeArgs) -> Result<()> {
+    let options = options(&args)?;
+    let analysis = analyze_files(&args, options)?;
+    report_warnings(&analysis, args.all_warnings);
+    match &args.out {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            let (ext, traffic, dependency) = match args.out_format {
+                OutFormat::Ndjson => ("ndjson", to_ndjson(&analysis.traffic), to_ndjson(&analysis.dependency)),
+                OutFormat::Csv => ("csv", to_csv(&analysis.traffic), to_csv(&analysis.dependency)),
+            };
+            write_atomically(&dir.join(format!("traffic.{ext}")), traffic.as_bytes())?;
+            write_atomically(&dir.join(format!("dependency.{ext}")), dependency.as_bytes())?;
+            eprintln!(
+                "wrote {} traffic and {} dependency rows to {} ({})",
+                analysis.traffic.len(),
+                analysis.dependency.len(),
+                dir.display(),
+                window_text(&analysis)
+            );
+        }
+        None => {
+            println!("{}\n", window_text(&analysis));
+            println!("{}", table_print::render("Traffic (hourly)", &analysis.traffic));
+            println!("{}", table_print::render("Dependency (daily)", &analysis.dependency));
+        }
+    }
+    let s = &analysis.stats;
+    eprintln!(
+        "read {} lines ({} points, {} aggregate rows) from {} input(s); {} groups; {} left out without a local hostgroup; {} malformed line(s) skipped",
+        s.lines, s.aggregate.points, s.aggregate.aggregate_rows, s.inputs, s.groups, s.aggregate.without_local_hostgroup, s.skipped_lines
+    );
+    Ok(())
+}
+
+fn window_text(analysis: &Analysis) -> String {
+    match analysis.window {
+        Some(w) => format!(
+            "window: traffic [{}, {}), dependency [{}, {}), inventory_date {}",
+            w.traffic_start, w.end, w.dependency_start, w.end, w.end
+        ),
+        None => "window: none (the input holds no point of the profile's measurements)".to_string(),
+    }
+}
+
+fn report_warnings(analysis: &Analysis, all: bool) {
+    let shown = if all { analysis.warnings.len() } else { 10 };
+    for w in analysis.warnings.iter().take(shown) {
+        eprintln!("warning: {w}");
+    }
+    let skipped = analysis.stats.skipped_lines;
+    if skipped as usize > shown.min(analysis.warnings.len()) {
+        eprintln!("warning: {skipped} malformed line(s) skipped in all (--all-warnings to list them, --strict to stop at the first)");
+    }
+}

@@ -1,0 +1,1 @@
+//! InfluxDB source: InfluxQL over the v1 HTTP `/query` API.

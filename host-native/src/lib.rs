@@ -1,0 +1,9 @@
+//! The native host of planet-bq: command line, InfluxDB source, BigQuery and local sinks, scheduler.
+
+pub mod args;
+pub mod bigquery;
+pub mod cli;
+pub mod commands;
+pub mod influx;
+pub mod output;
+pub mod table_print;

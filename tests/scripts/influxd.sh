@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Starts and stops a throwaway InfluxDB 1.x server on loopback, for tests.
+#
+#   tests/scripts/influxd.sh start DIR [--auth]   prints "http://127.0.0.1:PORT" once /ping answers
+#   tests/scripts/influxd.sh stop DIR             stops it (by its PID file) and removes DIR
+#
+# Always started with an explicit config: without one influxd listens on every interface.
+# With --auth, an admin `admin`/`admin-secret` and a read-only user `reader`/`reader-secret`
+# on database `mothership` are created, and the database too.
+set -euo pipefail
+cmd=${1:?usage: influxd.sh start|stop DIR [--auth]}
+dir=${2:?usage: influxd.sh start|stop DIR [--auth]}
+auth=false
+[ "${3:-}" = "--auth" ] && auth=true
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+case "$cmd" in
+start)
+  command -v influxd >/dev/null || { echo "influxd not installed: run tests/scripts/ensure-influxdb.sh" >&2; exit 1; }
+  mkdir -p "$dir"
+  dir=$(cd "$dir" && pwd)
+  http_port=$(free_port)
+  rpc_port=$(free_port)
+  cat >"$dir/influxd.conf" <<CONF
+reporting-enabled = false
+bind-address = "127.0.0.1:$rpc_port"
+[meta]
+  dir = "$dir/meta"
+[data]
+  dir = "$dir/data"
+  wal-dir = "$dir/wal"
+  query-log-enabled = false
+[monitor]
+  store-enabled = false
+[http]
+  bind-address = "127.0.0.1:$http_port"
+  auth-enabled = $auth
+  log-enabled = false
+  max-row-limit = 0
+[logging]
+  level = "warn"
+[continuous_queries]
+  enabled = false
+CONF
+  influxd run -config "$dir/influxd.conf" >"$dir/influxd.log" 2>&1 &
+  echo $! >"$dir/influxd.pid"
+  url="http://127.0.0.1:$http_port"
+  for _ in $(seq 1 200); do
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/ping")" = 204 ]; then
+      if $auth; then
+        q() { curl -sf -o /dev/null "$@" "$url/query"; }
+        q --data-urlencode "q=CREATE USER admin WITH PASSWORD 'admin-secret' WITH ALL PRIVILEGES"
+        q -u admin:admin-secret --data-urlencode "q=CREATE DATABASE mothership"
+        q -u admin:admin-secret --data-urlencode "q=CREATE USER reader WITH PASSWORD 'reader-secret'"
+        q -u admin:admin-secret --data-urlencode "q=GRANT READ ON mothership TO reader"
+      fi
+      echo "$url"
+      exit 0
+    fi
+    sleep 0.05
+  done
+  echo "influxd did not answer /ping within 10 s; log: $dir/influxd.log" >&2
+  cat "$dir/influxd.log" >&2 || true
+  kill "$(cat "$dir/influxd.pid")" 2>/dev/null || true
+  exit 1
+  ;;
+stop)
+  if [ -f "$dir/influxd.pid" ]; then
+    pid=$(cat "$dir/influxd.pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$dir"
+  ;;
+*)
+  echo "usage: influxd.sh start|stop DIR [--auth]" >&2
+  exit 2
+  ;;
+esac
