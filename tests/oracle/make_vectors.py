@@ -76,6 +76,10 @@ downstream,service=サービス,port=8\ 443,process_name=C:\java\ "x",downstream
 upstream,upstream_service=api,protocol=tcp service_dependency=1i @2026-11-22T01:00:00Z
 # Another field instead of service_dependency: COUNT(*) still counts it (count_seen).
 downstream,service=odd,downstream_service=api,protocol=tcp seen=1i @2026-11-22T01:00:00Z
+# Both fields in one series, only `seen` inside the window: COUNT(*) answers count_seen=1 and
+# count_service_dependency=0 on the same row; still one dependency.
+downstream,service=odd2,downstream_service=api,protocol=tcp service_dependency=1i @2026-11-01T00:00:00Z
+downstream,service=odd2,downstream_service=api,protocol=tcp seen=1i @2026-11-22T02:00:00Z
 upstream,service=edge,upstream_service=start,protocol=tcp service_dependency=1i @2026-11-15T14:00:00Z
 upstream,service=edge,upstream_service=before-start,protocol=tcp service_dependency=1i @2026-11-15T13:59:59Z
 downstream,service=edge,downstream_service=end,protocol=tcp service_dependency=1i @2026-11-22T14:00:00Z
