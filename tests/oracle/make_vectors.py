@@ -151,17 +151,24 @@ case("query-json-rfc3339", "`/query` JSON, RFC3339 times, plain `SELECT *` (abse
 case("query-json-epoch-ns", "`/query` JSON with `epoch=ns`", BASE + COMMAS, {"input.json": json_answer(ALL, epoch="ns")}, at=AT)
 case("query-json-epoch-ms", "`/query` JSON with `epoch=ms`", BASE + COMMAS, {"input.json": json_answer(ALL, epoch="ms")}, at=AT)
 case("query-json-epoch-s", "`/query` JSON with `epoch=s`", BASE + COMMAS, {"input.json": json_answer(ALL, epoch="s")}, at=AT)
+case("query-json-epoch-u", "`/query` JSON with `epoch=u` (microseconds)", BASE + COMMAS,
+     {"input.json": json_answer(ALL, epoch="u")}, at=AT)
 case("query-json-chunked", "`/query` chunked NDJSON (`chunk_size=3`, `partial` flags), `GROUP BY *` (tags objects)",
      BASE + COMMAS, {"input.ndjson": json_answer(ALL_GROUPED, chunked="true", chunk_size="3")}, at=AT)
 case("query-csv", "`/query` with `Accept: application/csv`, `GROUP BY *`: tags escaped in one cell, ns times",
      BASE + COMMAS, {"input.csv": csv_answer(ALL_GROUPED)}, at=AT)
-case("query-csv-plain", "`/query` with `Accept: application/csv`, plain `SELECT *`: empty tags cell, tags as columns",
-     BASE + COMMAS, {"input.csv": csv_answer(ALL)}, at=AT)
+case("query-csv-plain", "`/query` with `Accept: application/csv`, plain `SELECT *`: empty tags cell, tags as columns; "
+     "`format` given explicitly",
+     BASE + COMMAS, {"input.csv": csv_answer(ALL)}, at=AT, format="csv")
 case("influx-cli-csv", "`influx -format csv` (ns times), plain `SELECT *`",
      BASE + COMMAS, {"input.csv": cli(ALL, "-format", "csv")}, at=AT)
 case("influx-cli-csv-rfc3339", "`influx -format csv -precision rfc3339` with `GROUP BY *` (header repeated per series; "
      "the CLI writes tags unescaped, so this source has no commas or equals signs in tags)",
      BASE, {"input.csv": cli(ALL_GROUPED, "-format", "csv", "-precision", "rfc3339")}, at=AT)
+case("influx-cli-csv-ms", "`influx -format csv -precision ms` (millisecond integers), plain `SELECT *`",
+     BASE + COMMAS, {"input.csv": cli(ALL, "-format", "csv", "-precision", "ms")}, at=AT)
+case("influx-cli-json-s", "`influx -format json -precision s` (second integers)",
+     BASE + COMMAS, {"input.json": cli(ALL, "-format", "json", "-precision", "s")}, at=AT)
 case("influx-cli-json", "`influx -format json` (one document on one line)",
      BASE + COMMAS, {"input.json": cli(ALL, "-format", "json")}, at=AT)
 case("influx-cli-json-pretty", "`influx -format json -pretty` with `GROUP BY *` (a document over many lines)",
