@@ -13,6 +13,7 @@ import math
 import os
 import subprocess
 import tempfile
+import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import datetime, timezone
@@ -319,35 +320,22 @@ def to_ndjson(rows, columns):
 
 
 def to_csv(rows, columns):
-    """RFC 4180 with a header; NULL an empty cell, an empty string `""` (written independently
-    of the core: Python's csv module with minimal quoting, plus the empty-string rule)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(columns)
-    for row in rows:
-        cells = []
-        for c in columns:
-            v = row[c]
-            cells.append("" if v is None else str(v))
-        writer.writerow(cells)
-    text = buf.getvalue()
-    # csv.writer writes an empty string and a NULL alike; mark the empty strings afterwards.
-    lines = text.splitlines(keepends=True)
-    fixed = [lines[0]]
-    for row, line in zip(rows, lines[1:]):
-        cells = []
-        for c in columns:
-            v = row[c]
-            if v is None:
-                cells.append("")
-            elif v == "":
-                cells.append('""')
-            else:
-                one = io.StringIO()
-                csv.writer(one, lineterminator="", quoting=csv.QUOTE_MINIMAL).writerow([str(v)])
-                cells.append(one.getvalue())
-        fixed.append(",".join(cells) + "\n")
-    return "".join(fixed)
+    """RFC 4180 with a header; NULL an empty cell, an empty string `""`. Written independently
+    of the core: Python's csv module with minimal quoting for each cell, plus the rule that
+    keeps an empty string distinct from NULL."""
+
+    def cell(value):
+        if value is None:
+            return ""
+        if value == "":
+            return '""'
+        one = io.StringIO()
+        csv.writer(one, lineterminator="", quoting=csv.QUOTE_MINIMAL).writerow([str(value)])
+        return one.getvalue()
+
+    lines = [",".join(columns) + "\n"]
+    lines += [",".join(cell(row[c]) for c in columns) + "\n" for row in rows]
+    return "".join(lines)
 
 
 # ---------------------------------------------------------------------------------------------

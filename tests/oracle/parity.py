@@ -19,7 +19,6 @@ Python 3 standard library only.
 """
 
 import argparse
-import math
 import os
 import random
 import shutil
@@ -161,22 +160,16 @@ def mean_drift(server, at, window):
     start = at - window
     differ = changed = groups = 0
     for direction in ("ingress", "egress"):
-        means = {}
+        exact = ix.exact_means(server, direction, start, at)
         for s in server.series(ix.traffic_query(direction, start, at, ("MEAN",))):
-            means[tuple(sorted(s["tags"].items()))] = s["values"][0][1]
-        q = (f'SELECT "bandwidth_bps" FROM "{direction}" WHERE ("service" != \'\') AND {ix.time_bounds(start, at)} '
-             f"GROUP BY service, address, remote_service, remote_address")
-        for s in server.series(q):
-            values = [row[1] for row in s["values"] if row[1] is not None]
-            if not values:
+            influx = s["values"][0][1]
+            if influx is None:
                 continue
             groups += 1
-            exact = math.fsum(values) / len(values)
-            influx = means[tuple(sorted(s["tags"].items()))]
-            if exact != influx:
+            mean = exact[tuple(sorted(s["tags"].items()))]
+            if mean != influx:
                 differ += 1
-                if int(exact) != int(influx):
-                    changed += 1
+                changed += int(mean) != int(influx)
     return groups, differ, changed
 
 
