@@ -18,6 +18,7 @@ use crate::rows::{nullable, truncate, DependencyRow, TrafficRow};
 use crate::time::{Duration, Timestamp, HOUR};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Aggregate of one group's values: mergeable in any order with identical results.
 #[derive(Debug, Clone, PartialEq)]
@@ -210,23 +211,66 @@ fn dependency_tags(r: &DependencyRule) -> [Option<&str>; 8] {
 }
 
 /// Appends one value to a group key, length-prefixed so no tag value can fake a boundary.
-fn push_key_part(key: &mut String, value: &str) {
-    use std::fmt::Write;
-    let _ = write!(key, "{}:", value.len());
-    key.push_str(value);
+fn push_key_part(key: &mut Vec<u8>, value: &str) {
+    key.extend_from_slice(&(value.len() as u64).to_le_bytes());
+    key.extend_from_slice(value.as_bytes());
 }
+
+/// Starts a group key with the rule's index.
+fn start_key(key: &mut Vec<u8>, rule: usize) {
+    key.clear();
+    key.extend_from_slice(&(rule as u64).to_le_bytes());
+}
+
+/// FxHash, the hasher of rustc: group keys are hashed once per point, and SipHash was a
+/// visible part of the time per point. Deterministic too (no random seed in the core).
+#[derive(Debug, Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type GroupIndex = HashMap<Box<[u8]>, usize, BuildHasherDefault<FxHasher>>;
 
 /// Groups points and pre-aggregated rows into the two tables.
 #[derive(Debug, Clone)]
 pub struct Aggregator {
     profile: Profile,
     spec: WindowSpec,
-    traffic_index: HashMap<Box<str>, usize>,
+    traffic_index: GroupIndex,
     traffic: Vec<TrafficGroup>,
-    dependency_index: HashMap<Box<str>, usize>,
+    dependency_index: GroupIndex,
     dependency: Vec<DependencyGroup>,
     newest: Option<i64>,
-    key: String,
+    key: Vec<u8>,
     stats: Stats,
 }
 
@@ -236,12 +280,12 @@ impl Aggregator {
         Aggregator {
             profile,
             spec,
-            traffic_index: HashMap::new(),
+            traffic_index: GroupIndex::default(),
             traffic: Vec::new(),
-            dependency_index: HashMap::new(),
+            dependency_index: GroupIndex::default(),
             dependency: Vec::new(),
             newest: None,
-            key: String::new(),
+            key: Vec::new(),
             stats: Stats::default(),
         }
     }
@@ -344,17 +388,16 @@ impl Aggregator {
                 }
             }
         }
-        self.key.clear();
-        push_key_part(&mut self.key, &rule.to_string());
+        start_key(&mut self.key, rule);
         for name in tag_names {
             push_key_part(&mut self.key, point.tag(name).unwrap_or(""));
         }
-        let index = match self.traffic_index.get(self.key.as_str()) {
+        let index = match self.traffic_index.get(self.key.as_slice()) {
             Some(&i) => i,
             None => {
                 let tags = tag_names.map(|name| point.tag(name).unwrap_or("").to_string());
                 self.traffic.push(TrafficGroup { rule, tags, buckets: Vec::new(), aggregated: None });
-                self.traffic_index.insert(self.key.as_str().into(), self.traffic.len() - 1);
+                self.traffic_index.insert(self.key.as_slice().into(), self.traffic.len() - 1);
                 self.traffic.len() - 1
             }
         };
@@ -397,17 +440,16 @@ impl Aggregator {
             in_window = true;
         }
         let value = |name: Option<&str>| name.and_then(|n| point.tag(n)).unwrap_or("");
-        self.key.clear();
-        push_key_part(&mut self.key, &rule.to_string());
+        start_key(&mut self.key, rule);
         for name in names {
             push_key_part(&mut self.key, value(name));
         }
-        let index = match self.dependency_index.get(self.key.as_str()) {
+        let index = match self.dependency_index.get(self.key.as_slice()) {
             Some(&i) => i,
             None => {
                 let tags = names.iter().map(|&n| value(n).to_string()).collect();
                 self.dependency.push(DependencyGroup { rule, tags, in_window: 0, last: None, aggregated: false });
-                self.dependency_index.insert(self.key.as_str().into(), self.dependency.len() - 1);
+                self.dependency_index.insert(self.key.as_slice().into(), self.dependency.len() - 1);
                 self.dependency.len() - 1
             }
         };
@@ -426,10 +468,9 @@ impl Aggregator {
             self.note_time(n);
         }
         for g in other.traffic {
-            self.key.clear();
-            push_key_part(&mut self.key, &g.rule.to_string());
+            start_key(&mut self.key, g.rule);
             g.tags.iter().for_each(|t| push_key_part(&mut self.key, t));
-            match self.traffic_index.get(self.key.as_str()) {
+            match self.traffic_index.get(self.key.as_slice()) {
                 Some(&i) => {
                     let mine = &mut self.traffic[i];
                     if let Some(p) = &g.aggregated {
@@ -443,16 +484,15 @@ impl Aggregator {
                     }
                 }
                 None => {
-                    self.traffic_index.insert(self.key.as_str().into(), self.traffic.len());
+                    self.traffic_index.insert(self.key.as_slice().into(), self.traffic.len());
                     self.traffic.push(g);
                 }
             }
         }
         for g in other.dependency {
-            self.key.clear();
-            push_key_part(&mut self.key, &g.rule.to_string());
+            start_key(&mut self.key, g.rule);
             g.tags.iter().for_each(|t| push_key_part(&mut self.key, t));
-            match self.dependency_index.get(self.key.as_str()) {
+            match self.dependency_index.get(self.key.as_slice()) {
                 Some(&i) => {
                     let mine = &mut self.dependency[i];
                     mine.in_window += g.in_window;
@@ -463,7 +503,7 @@ impl Aggregator {
                     };
                 }
                 None => {
-                    self.dependency_index.insert(self.key.as_str().into(), self.dependency.len());
+                    self.dependency_index.insert(self.key.as_slice().into(), self.dependency.len());
                     self.dependency.push(g);
                 }
             }
