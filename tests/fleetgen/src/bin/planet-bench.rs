@@ -51,15 +51,68 @@ struct Args {
     /// Skip the peak-memory run.
     #[arg(long)]
     skip_memory: bool,
+    /// Formats of the throughput runs (comma-separated; the first is the reference).
+    #[arg(long, default_value = "lp,csv,json")]
+    formats: String,
     /// Keep the generated files.
     #[arg(long)]
     keep: bool,
 }
 
-fn best(runs: usize, mut f: impl FnMut() -> Result<Duration>) -> Result<Duration> {
-    let mut best = Duration::MAX;
+/// Wall and CPU time of one measurement. The machine is shared, so wall time includes waiting
+/// for a core; CPU time is what the work itself cost.
+#[derive(Debug, Clone, Copy)]
+struct Cost {
+    wall: Duration,
+    cpu: Duration,
+}
+
+fn timespec(clock: libc::clockid_t) -> Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes into the timespec we own; the clock ids are valid on Linux.
+    let ok = unsafe { libc::clock_gettime(clock, &mut ts) } == 0;
+    if ok {
+        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    } else {
+        Duration::ZERO
+    }
+}
+
+/// CPU time of this thread.
+fn thread_cpu() -> Duration {
+    timespec(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
+/// User + system time of the waited-for children so far.
+fn children_cpu() -> Duration {
+    // SAFETY: getrusage fills the zeroed struct we own.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: as above; RUSAGE_CHILDREN is a valid target.
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// User + system time of another process (influxd), from /proc.
+fn process_cpu(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at state: utime is the 12th.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<u64> = after.split_whitespace().skip(11).take(2).filter_map(|f| f.parse().ok()).collect();
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    let total: u64 = fields.iter().sum();
+    Duration::from_nanos(total * 1_000_000_000 / ticks)
+}
+
+/// The best of `runs` (least CPU time; its wall time beside it).
+fn best(runs: usize, mut f: impl FnMut() -> Result<Cost>) -> Result<Cost> {
+    let mut best = Cost { wall: Duration::MAX, cpu: Duration::MAX };
     for _ in 0..runs.max(1) {
-        best = best.min(f()?);
+        let c = f()?;
+        if c.cpu < best.cpu {
+            best = c;
+        }
     }
     Ok(best)
 }
@@ -86,14 +139,15 @@ fn generate(fleet: &Fleet, format: Format, path: &Path) -> Result<(u64, Duration
     Ok((stats.bytes, start.elapsed()))
 }
 
-fn run_timed(cmd: &mut Command) -> Result<Duration> {
+fn run_timed(cmd: &mut Command) -> Result<Cost> {
+    let cpu = children_cpu();
     let start = Instant::now();
     let out = cmd.output().with_context(|| format!("running {cmd:?}"))?;
-    let elapsed = start.elapsed();
+    let wall = start.elapsed();
     if !out.status.success() {
         bail!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     }
-    Ok(elapsed)
+    Ok(Cost { wall, cpu: children_cpu().saturating_sub(cpu) })
 }
 
 /// A minimal HTTP/1.1 client for loopback influxd: one request per connection.
@@ -196,7 +250,7 @@ fn max_rss_kib(stderr: &str) -> Option<u64> {
 
 struct Row {
     what: String,
-    seconds: f64,
+    cost: Cost,
     points: u64,
     bytes: u64,
     note: String,
@@ -226,11 +280,15 @@ fn main() -> Result<()> {
     let mut rows: Vec<Row> = Vec::new();
     let mut reference: Option<Analysis> = None;
     let mut files = Vec::new();
+    let wanted: Vec<&str> = args.formats.split(',').map(str::trim).collect();
     for (format, ext, core_format) in [
         (Format::Lp, "lp", CoreFormat::LineProtocol),
         (Format::Csv, "csv", CoreFormat::Csv),
         (Format::Json, "json", CoreFormat::Json),
     ] {
+        if !wanted.contains(&ext) {
+            continue;
+        }
         let path = work.join(format!("fleet-{points}.{ext}"));
         let (bytes, gen_time) = generate(&fleet, format, &path)?;
         println!("generated {} ({bytes} bytes) in {:.2} s", path.display(), secs(gen_time));
@@ -238,12 +296,13 @@ fn main() -> Result<()> {
         let options = Options { format: core_format, ..options.clone() };
         let mut analysis = None;
         let time = best(args.runs, || {
-            let start = Instant::now();
+            let (start, cpu) = (Instant::now(), thread_cpu());
             let a = analyze_bytes(&data, &options)?;
-            let elapsed = start.elapsed();
+            let cost = Cost { wall: start.elapsed(), cpu: thread_cpu().saturating_sub(cpu) };
             analysis = Some(a);
-            Ok(elapsed)
+            Ok(cost)
         })?;
+        eprintln!("core {ext}: {:.3} s CPU, {:.3} s wall", secs(time.cpu), secs(time.wall));
         let analysis = analysis.context("no run")?;
         if analysis.stats.aggregate.points != points {
             bail!("{ext}: the core read {} points, the file holds {points}", analysis.stats.aggregate.points);
@@ -262,7 +321,7 @@ fn main() -> Result<()> {
         };
         rows.push(Row {
             what: format!("core, {ext} (in memory, 1 thread)"),
-            seconds: secs(time),
+            cost: time,
             points,
             bytes,
             note: format!("{} traffic + {} dependency rows, {same}", analysis.traffic.len(), analysis.dependency.len()),
@@ -271,7 +330,7 @@ fn main() -> Result<()> {
             reference = Some(analysis);
         }
         let wc = best(args.runs, || run_timed(Command::new("wc").arg("-l").arg(&path)))?;
-        rows.push(Row { what: format!("wc -l, {ext}"), seconds: secs(wc), points, bytes, note: "the floor".into() });
+        rows.push(Row { what: format!("wc -l, {ext}"), cost: wc, points, bytes, note: "the floor".into() });
         files.push((ext, path, bytes));
     }
     let reference = reference.context("no reference analysis")?;
@@ -289,7 +348,7 @@ fn main() -> Result<()> {
             let same = std::fs::read_to_string(out.join("traffic.ndjson"))? == to_ndjson(&reference.traffic);
             rows.push(Row {
                 what: format!("planet-bq analyze, {ext} (file, release)"),
-                seconds: secs(time),
+                cost: time,
                 points,
                 bytes: *bytes,
                 note: if same { "same rows".into() } else { "ROWS DIFFER".into() },
@@ -307,6 +366,7 @@ fn main() -> Result<()> {
             bail!("influxd did not start: {}", String::from_utf8_lossy(&started.stderr));
         }
         let url = String::from_utf8_lossy(&started.stdout).trim().to_string();
+        let pid: u32 = std::fs::read_to_string(dir.join("influxd.pid"))?.trim().parse().context("influxd.pid")?;
         let host = url.trim_start_matches("http://").to_string();
         let result = (|| -> Result<()> {
             let q = format!(
@@ -315,7 +375,7 @@ fn main() -> Result<()> {
             );
             http(&host, q.as_bytes())?;
             let lp = std::fs::read(&files[0].1)?;
-            let start = Instant::now();
+            let (start, cpu) = (Instant::now(), process_cpu(pid));
             let mut batch_start = 0;
             let mut lines = 0;
             for (i, &b) in lp.iter().enumerate() {
@@ -330,28 +390,31 @@ fn main() -> Result<()> {
             if batch_start < lp.len() {
                 write_lines(&host, &lp[batch_start..])?;
             }
-            let load = start.elapsed();
+            let load = Cost { wall: start.elapsed(), cpu: process_cpu(pid).saturating_sub(cpu) };
             rows.push(Row {
                 what: "influxd 1.6.7: load (POST /write, 10k lines per request)".into(),
-                seconds: secs(load),
+                cost: load,
                 points,
                 bytes: lp.len() as u64,
                 note: "not part of the query time".into(),
             });
             let queries = reference_queries(traffic, dependency);
-            let mut total = Duration::ZERO;
+            // Let influxd settle (WAL snapshot and compactions after the load) before timing.
+            std::thread::sleep(Duration::from_secs(5));
+            let mut total = Cost { wall: Duration::ZERO, cpu: Duration::ZERO };
             let mut answers = Vec::new();
             for (name, q) in &queries {
                 let mut body = Vec::new();
                 let time = best(args.runs, || {
-                    let start = Instant::now();
+                    let (start, cpu) = (Instant::now(), process_cpu(pid));
                     body = query(&host, q)?;
-                    Ok(start.elapsed())
+                    Ok(Cost { wall: start.elapsed(), cpu: process_cpu(pid).saturating_sub(cpu) })
                 })?;
-                total += time;
+                total.wall += time.wall;
+                total.cpu += time.cpu;
                 rows.push(Row {
                     what: format!("influxd query: {name}"),
-                    seconds: secs(time),
+                    cost: time,
                     points: 0,
                     bytes: body.len() as u64,
                     note: String::new(),
@@ -370,7 +433,7 @@ fn main() -> Result<()> {
             let same_dependency = to_ndjson(&from_influx.dependency) == to_ndjson(&reference.dependency);
             rows.push(Row {
                 what: "influxd: the 4 reference queries".into(),
-                seconds: secs(total),
+                cost: total,
                 points,
                 bytes: 0,
                 note: format!(
@@ -395,7 +458,7 @@ fn main() -> Result<()> {
         let (bytes, gen_time) = generate(&big, Format::Lp, &path)?;
         println!("generated {} ({bytes} bytes) in {:.2} s", path.display(), secs(gen_time));
         let out = work.join("out-1g");
-        let start = Instant::now();
+        let (start, cpu) = (Instant::now(), children_cpu());
         let run = Command::new("/usr/bin/time")
             .arg("-v")
             .arg(&args.planet_bq)
@@ -404,7 +467,7 @@ fn main() -> Result<()> {
             .arg(&path)
             .output()
             .context("running /usr/bin/time -v planet-bq analyze (apt-get install time)")?;
-        let elapsed = start.elapsed();
+        let cost = Cost { wall: start.elapsed(), cpu: children_cpu().saturating_sub(cpu) };
         let stderr = String::from_utf8_lossy(&run.stderr);
         if !run.status.success() {
             bail!("analyze of the 1 GiB file failed: {stderr}");
@@ -412,7 +475,7 @@ fn main() -> Result<()> {
         let rss = max_rss_kib(&stderr).context("no max RSS in /usr/bin/time -v output")?;
         rows.push(Row {
             what: format!("planet-bq analyze, lp {} MiB (file, release, open window)", bytes >> 20),
-            seconds: secs(elapsed),
+            cost,
             points: big.points(),
             bytes,
             note: format!("max RSS {:.1} MiB", rss as f64 / 1024.0),
@@ -427,23 +490,25 @@ fn main() -> Result<()> {
         }
     }
 
-    let core_lp = rows.first().map_or(1.0, |r| r.seconds);
+    let core_lp = rows.first().map_or(1.0, |r| secs(r.cost.cpu));
     let mut table = String::from(
-        "| measurement | seconds | points/s | MB/s | vs core lp | notes |\n|---|---:|---:|---:|---:|---|\n",
+        "| measurement | wall s | CPU s | points per CPU-s | MB per CPU-s | CPU vs core lp | notes |\n\
+         |---|---:|---:|---:|---:|---:|---|\n",
     );
     for r in &rows {
-        let pps =
-            if r.points > 0 && r.seconds > 0.0 { format!("{:.0}", r.points as f64 / r.seconds) } else { "".into() };
-        let mbps = if r.bytes > 0 && r.seconds > 0.0 && r.points > 0 {
-            format!("{:.0}", r.bytes as f64 / 1e6 / r.seconds)
+        let cpu = secs(r.cost.cpu);
+        let pps = if r.points > 0 && cpu > 0.0 { format!("{:.0}", r.points as f64 / cpu) } else { String::new() };
+        let mbps = if r.bytes > 0 && cpu > 0.0 && r.points > 0 {
+            format!("{:.0}", r.bytes as f64 / 1e6 / cpu)
         } else {
-            "".into()
+            String::new()
         };
         table.push_str(&format!(
-            "| {} | {:.3} | {pps} | {mbps} | {:.2}x | {} |\n",
+            "| {} | {:.3} | {:.3} | {pps} | {mbps} | {:.2}x | {} |\n",
             r.what,
-            r.seconds,
-            r.seconds / core_lp,
+            secs(r.cost.wall),
+            cpu,
+            cpu / core_lp,
             r.note
         ));
     }
