@@ -222,10 +222,38 @@ fn start_key(key: &mut Vec<u8>, rule: usize) {
     key.extend_from_slice(&(rule as u64).to_le_bytes());
 }
 
+/// What an aggregator concluded about one series (a measurement and its tag values), kept by a
+/// parser that recognises the series again (line protocol's series key), so that later points
+/// of the series skip the tag lookups and the group key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum SeriesHandle {
+    /// Not looked at yet.
+    #[default]
+    Unresolved,
+    /// A measurement the profile does not use.
+    Other,
+    /// A traffic series; `excluded` when its local hostgroup is empty; `group` once known.
+    Traffic { rule: usize, excluded: bool, group: Option<usize> },
+    /// A dependency series, as above.
+    Dependency { rule: usize, excluded: bool, group: Option<usize> },
+}
+
+impl SeriesHandle {
+    /// Whether observing a point with this handle may still read the point's tags.
+    pub(crate) fn needs_tags(&self) -> bool {
+        matches!(
+            self,
+            SeriesHandle::Unresolved
+                | SeriesHandle::Traffic { excluded: false, group: None, .. }
+                | SeriesHandle::Dependency { excluded: false, group: None, .. }
+        )
+    }
+}
+
 /// FxHash, the hasher of rustc: group keys are hashed once per point, and SipHash was a
 /// visible part of the time per point. Deterministic too (no random seed in the core).
 #[derive(Debug, Default, Clone, Copy)]
-struct FxHasher(u64);
+pub(crate) struct FxHasher(u64);
 
 impl FxHasher {
     fn add(&mut self, word: u64) {
@@ -258,7 +286,9 @@ impl Hasher for FxHasher {
     }
 }
 
-type GroupIndex = HashMap<Box<[u8]>, usize, BuildHasherDefault<FxHasher>>;
+pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
+
+type GroupIndex = HashMap<Box<[u8]>, usize, FxBuild>;
 
 /// Groups points and pre-aggregated rows into the two tables.
 #[derive(Debug, Clone)]
@@ -326,17 +356,51 @@ impl Aggregator {
 
     /// Adds one raw point (all its fields at one time).
     pub fn observe_point(&mut self, point: &impl PointView, time: i64) {
+        self.observe_point_tracked(point, time, &mut SeriesHandle::Unresolved);
+    }
+
+    /// What this aggregator makes of a series: its rule, and whether its local hostgroup is empty.
+    fn resolve(&self, point: &impl PointView) -> SeriesHandle {
         let measurement = point.measurement();
-        if let Some(i) = self.profile.traffic.iter().position(|r| r.measurement == measurement) {
-            self.stats.points += 1;
-            self.note_time(time);
-            self.observe_traffic(i, point, time, None);
-        } else if let Some(i) = self.profile.dependency.iter().position(|r| r.measurement == measurement) {
-            self.stats.points += 1;
-            self.note_time(time);
-            self.observe_dependency(i, point, Some(time), false);
+        if let Some(rule) = self.profile.traffic.iter().position(|r| r.measurement == measurement) {
+            let service = traffic_tags(&self.profile.traffic[rule])[0];
+            let excluded = point.tag(service).unwrap_or("").is_empty();
+            SeriesHandle::Traffic { rule, excluded, group: None }
+        } else if let Some(rule) = self.profile.dependency.iter().position(|r| r.measurement == measurement) {
+            let service = dependency_tags(&self.profile.dependency[rule])[2].unwrap_or("");
+            let excluded = point.tag(service).unwrap_or("").is_empty();
+            SeriesHandle::Dependency { rule, excluded, group: None }
         } else {
-            self.stats.other_measurements += 1;
+            SeriesHandle::Other
+        }
+    }
+
+    /// Adds one raw point of a series whose handle the caller keeps: once the handle knows the
+    /// group, the point's tags are not looked at again (see [`SeriesHandle::needs_tags`]).
+    pub(crate) fn observe_point_tracked(&mut self, point: &impl PointView, time: i64, handle: &mut SeriesHandle) {
+        if *handle == SeriesHandle::Unresolved {
+            *handle = self.resolve(point);
+        }
+        match handle {
+            SeriesHandle::Unresolved | SeriesHandle::Other => self.stats.other_measurements += 1,
+            SeriesHandle::Traffic { rule, excluded, group } => {
+                self.stats.points += 1;
+                self.note_time(time);
+                if *excluded {
+                    self.stats.without_local_hostgroup += 1;
+                } else {
+                    self.observe_traffic(*rule, point, time, None, group);
+                }
+            }
+            SeriesHandle::Dependency { rule, excluded, group } => {
+                self.stats.points += 1;
+                self.note_time(time);
+                if *excluded {
+                    self.stats.without_local_hostgroup += 1;
+                } else {
+                    self.observe_dependency(*rule, point, Some(time), false, group);
+                }
+            }
         }
     }
 
@@ -348,7 +412,7 @@ impl Aggregator {
             self.stats.aggregate_rows += 1;
             self.note_time(time);
             match Partial::of_aggregate(values, time) {
-                Some(partial) => self.observe_traffic(i, point, time, Some(partial)),
+                Some(partial) => self.observe_traffic(i, point, time, Some(partial), &mut None),
                 None => self.stats.without_traffic_value += 1,
             }
         } else if let Some(i) = self.profile.dependency.iter().position(|r| r.measurement == measurement) {
@@ -356,17 +420,26 @@ impl Aggregator {
             self.note_time(time);
             // COUNT(*) over an empty bucket is 0: no point, no dependency.
             if values.count.is_none_or(|c| c > 0.0) {
-                self.observe_dependency(i, point, None, true);
+                self.observe_dependency(i, point, None, true, &mut None);
             }
         } else {
             self.stats.other_measurements += 1;
         }
     }
 
-    fn observe_traffic(&mut self, rule: usize, point: &impl PointView, time: i64, aggregated: Option<Partial>) {
+    /// `known`: the group of the point's series when already known (then its tags are not read);
+    /// set to the group when found here.
+    fn observe_traffic(
+        &mut self,
+        rule: usize,
+        point: &impl PointView,
+        time: i64,
+        aggregated: Option<Partial>,
+        known: &mut Option<usize>,
+    ) {
         let r = &self.profile.traffic[rule];
         let tag_names = traffic_tags(r);
-        if point.tag(tag_names[0]).unwrap_or("").is_empty() {
+        if known.is_none() && point.tag(tag_names[0]).unwrap_or("").is_empty() {
             self.stats.without_local_hostgroup += 1;
             return;
         }
@@ -388,17 +461,24 @@ impl Aggregator {
                 }
             }
         }
-        start_key(&mut self.key, rule);
-        for name in tag_names {
-            push_key_part(&mut self.key, point.tag(name).unwrap_or(""));
-        }
-        let index = match self.traffic_index.get(self.key.as_slice()) {
-            Some(&i) => i,
+        let index = match *known {
+            Some(i) => i,
             None => {
-                let tags = tag_names.map(|name| point.tag(name).unwrap_or("").to_string());
-                self.traffic.push(TrafficGroup { rule, tags, buckets: Vec::new(), aggregated: None });
-                self.traffic_index.insert(self.key.as_slice().into(), self.traffic.len() - 1);
-                self.traffic.len() - 1
+                start_key(&mut self.key, rule);
+                for name in tag_names {
+                    push_key_part(&mut self.key, point.tag(name).unwrap_or(""));
+                }
+                let i = match self.traffic_index.get(self.key.as_slice()) {
+                    Some(&i) => i,
+                    None => {
+                        let tags = tag_names.map(|name| point.tag(name).unwrap_or("").to_string());
+                        self.traffic.push(TrafficGroup { rule, tags, buckets: Vec::new(), aggregated: None });
+                        self.traffic_index.insert(self.key.as_slice().into(), self.traffic.len() - 1);
+                        self.traffic.len() - 1
+                    }
+                };
+                *known = Some(i);
+                i
             }
         };
         match aggregated {
@@ -425,9 +505,17 @@ impl Aggregator {
         }
     }
 
-    fn observe_dependency(&mut self, rule: usize, point: &impl PointView, time: Option<i64>, aggregated: bool) {
+    /// `known` as in [`Aggregator::observe_traffic`].
+    fn observe_dependency(
+        &mut self,
+        rule: usize,
+        point: &impl PointView,
+        time: Option<i64>,
+        aggregated: bool,
+        known: &mut Option<usize>,
+    ) {
         let names = dependency_tags(&self.profile.dependency[rule]);
-        if point.tag(names[2].unwrap_or("")).unwrap_or("").is_empty() {
+        if known.is_none() && point.tag(names[2].unwrap_or("")).unwrap_or("").is_empty() {
             self.stats.without_local_hostgroup += 1;
             return;
         }
@@ -439,18 +527,31 @@ impl Aggregator {
             }
             in_window = true;
         }
-        let value = |name: Option<&str>| name.and_then(|n| point.tag(n)).unwrap_or("");
-        start_key(&mut self.key, rule);
-        for name in names {
-            push_key_part(&mut self.key, value(name));
-        }
-        let index = match self.dependency_index.get(self.key.as_slice()) {
-            Some(&i) => i,
+        let index = match *known {
+            Some(i) => i,
             None => {
-                let tags = names.iter().map(|&n| value(n).to_string()).collect();
-                self.dependency.push(DependencyGroup { rule, tags, in_window: 0, last: None, aggregated: false });
-                self.dependency_index.insert(self.key.as_slice().into(), self.dependency.len() - 1);
-                self.dependency.len() - 1
+                let value = |name: Option<&str>| name.and_then(|n| point.tag(n)).unwrap_or("");
+                start_key(&mut self.key, rule);
+                for name in names {
+                    push_key_part(&mut self.key, value(name));
+                }
+                let i = match self.dependency_index.get(self.key.as_slice()) {
+                    Some(&i) => i,
+                    None => {
+                        let tags = names.iter().map(|&n| value(n).to_string()).collect();
+                        self.dependency.push(DependencyGroup {
+                            rule,
+                            tags,
+                            in_window: 0,
+                            last: None,
+                            aggregated: false,
+                        });
+                        self.dependency_index.insert(self.key.as_slice().into(), self.dependency.len() - 1);
+                        self.dependency.len() - 1
+                    }
+                };
+                *known = Some(i);
+                i
             }
         };
         let group = &mut self.dependency[index];
