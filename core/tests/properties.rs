@@ -272,10 +272,10 @@ proptest! {
         for format in FORMATS {
             let o = options(format, at);
             let whole = run(&o, &[render(format, &points).as_bytes()]);
-            let (left, right): (Vec<(usize, &Point)>, Vec<(usize, &Point)>) =
-                points.iter().enumerate().partition(|(i, _)| sides[*i]);
-            let left: Vec<Point> = left.into_iter().map(|(_, p)| p.clone()).collect();
-            let right: Vec<Point> = right.into_iter().map(|(_, p)| p.clone()).collect();
+            let (mut left, mut right) = (Vec::new(), Vec::new());
+            for (p, &side) in points.iter().zip(&sides) {
+                if side { left.push(p.clone()) } else { right.push(p.clone()) }
+            }
             let mut a = Analyzer::new(o.clone());
             a.begin_input("left");
             a.push(render(format, &left).as_bytes()).expect("not strict");

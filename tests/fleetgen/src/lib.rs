@@ -450,7 +450,8 @@ impl Fleet {
 
     /// Whether a value is written in exponent form (`3.38e+07`), as Go writes large floats.
     fn exponent_form(&self, series: &Series, tick: u64) -> bool {
-        mix(series.id ^ tick.rotate_left(17) ^ self.config.seed) % 10 == 0
+        // One value in ten.
+        mix(series.id ^ tick.rotate_left(17) ^ self.config.seed) % 10 < 1
     }
 
     fn value_text(&self, series: &Series, tick: u64, lp: bool, out: &mut String) {
