@@ -18,6 +18,7 @@ use crate::rows::{nullable, truncate, DependencyRow, TrafficRow};
 use crate::time::{Duration, Timestamp, HOUR};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Aggregate of one group's values: mergeable in any order with identical results.
 #[derive(Debug, Clone, PartialEq)]
@@ -210,23 +211,96 @@ fn dependency_tags(r: &DependencyRule) -> [Option<&str>; 8] {
 }
 
 /// Appends one value to a group key, length-prefixed so no tag value can fake a boundary.
-fn push_key_part(key: &mut String, value: &str) {
-    use std::fmt::Write;
-    let _ = write!(key, "{}:", value.len());
-    key.push_str(value);
+fn push_key_part(key: &mut Vec<u8>, value: &str) {
+    key.extend_from_slice(&(value.len() as u64).to_le_bytes());
+    key.extend_from_slice(value.as_bytes());
 }
+
+/// Starts a group key with the rule's index.
+fn start_key(key: &mut Vec<u8>, rule: usize) {
+    key.clear();
+    key.extend_from_slice(&(rule as u64).to_le_bytes());
+}
+
+/// What an aggregator concluded about one series (a measurement and its tag values), kept by a
+/// parser that recognises the series again (line protocol's series key), so that later points
+/// of the series skip the tag lookups and the group key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum SeriesHandle {
+    /// Not looked at yet.
+    #[default]
+    Unresolved,
+    /// A measurement the profile does not use.
+    Other,
+    /// A traffic series; `excluded` when its local hostgroup is empty; `group` once known.
+    Traffic { rule: usize, excluded: bool, group: Option<usize> },
+    /// A dependency series, as above.
+    Dependency { rule: usize, excluded: bool, group: Option<usize> },
+}
+
+impl SeriesHandle {
+    /// Whether observing a point with this handle may still read the point's tags.
+    pub(crate) fn needs_tags(&self) -> bool {
+        matches!(
+            self,
+            SeriesHandle::Unresolved
+                | SeriesHandle::Traffic { excluded: false, group: None, .. }
+                | SeriesHandle::Dependency { excluded: false, group: None, .. }
+        )
+    }
+}
+
+/// FxHash, the hasher of rustc: group keys are hashed once per point, and SipHash was a
+/// visible part of the time per point. Deterministic too (no random seed in the core).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
+
+type GroupIndex = HashMap<Box<[u8]>, usize, FxBuild>;
 
 /// Groups points and pre-aggregated rows into the two tables.
 #[derive(Debug, Clone)]
 pub struct Aggregator {
     profile: Profile,
     spec: WindowSpec,
-    traffic_index: HashMap<Box<str>, usize>,
+    traffic_index: GroupIndex,
     traffic: Vec<TrafficGroup>,
-    dependency_index: HashMap<Box<str>, usize>,
+    dependency_index: GroupIndex,
     dependency: Vec<DependencyGroup>,
     newest: Option<i64>,
-    key: String,
+    key: Vec<u8>,
     stats: Stats,
 }
 
@@ -236,12 +310,12 @@ impl Aggregator {
         Aggregator {
             profile,
             spec,
-            traffic_index: HashMap::new(),
+            traffic_index: GroupIndex::default(),
             traffic: Vec::new(),
-            dependency_index: HashMap::new(),
+            dependency_index: GroupIndex::default(),
             dependency: Vec::new(),
             newest: None,
-            key: String::new(),
+            key: Vec::new(),
             stats: Stats::default(),
         }
     }
@@ -282,17 +356,51 @@ impl Aggregator {
 
     /// Adds one raw point (all its fields at one time).
     pub fn observe_point(&mut self, point: &impl PointView, time: i64) {
+        self.observe_point_tracked(point, time, &mut SeriesHandle::Unresolved);
+    }
+
+    /// What this aggregator makes of a series: its rule, and whether its local hostgroup is empty.
+    fn resolve(&self, point: &impl PointView) -> SeriesHandle {
         let measurement = point.measurement();
-        if let Some(i) = self.profile.traffic.iter().position(|r| r.measurement == measurement) {
-            self.stats.points += 1;
-            self.note_time(time);
-            self.observe_traffic(i, point, time, None);
-        } else if let Some(i) = self.profile.dependency.iter().position(|r| r.measurement == measurement) {
-            self.stats.points += 1;
-            self.note_time(time);
-            self.observe_dependency(i, point, Some(time), false);
+        if let Some(rule) = self.profile.traffic.iter().position(|r| r.measurement == measurement) {
+            let service = traffic_tags(&self.profile.traffic[rule])[0];
+            let excluded = point.tag(service).unwrap_or("").is_empty();
+            SeriesHandle::Traffic { rule, excluded, group: None }
+        } else if let Some(rule) = self.profile.dependency.iter().position(|r| r.measurement == measurement) {
+            let service = dependency_tags(&self.profile.dependency[rule])[2].unwrap_or("");
+            let excluded = point.tag(service).unwrap_or("").is_empty();
+            SeriesHandle::Dependency { rule, excluded, group: None }
         } else {
-            self.stats.other_measurements += 1;
+            SeriesHandle::Other
+        }
+    }
+
+    /// Adds one raw point of a series whose handle the caller keeps: once the handle knows the
+    /// group, the point's tags are not looked at again (see [`SeriesHandle::needs_tags`]).
+    pub(crate) fn observe_point_tracked(&mut self, point: &impl PointView, time: i64, handle: &mut SeriesHandle) {
+        if *handle == SeriesHandle::Unresolved {
+            *handle = self.resolve(point);
+        }
+        match handle {
+            SeriesHandle::Unresolved | SeriesHandle::Other => self.stats.other_measurements += 1,
+            SeriesHandle::Traffic { rule, excluded, group } => {
+                self.stats.points += 1;
+                self.note_time(time);
+                if *excluded {
+                    self.stats.without_local_hostgroup += 1;
+                } else {
+                    self.observe_traffic(*rule, point, time, None, group);
+                }
+            }
+            SeriesHandle::Dependency { rule, excluded, group } => {
+                self.stats.points += 1;
+                self.note_time(time);
+                if *excluded {
+                    self.stats.without_local_hostgroup += 1;
+                } else {
+                    self.observe_dependency(*rule, point, Some(time), false, group);
+                }
+            }
         }
     }
 
@@ -304,7 +412,7 @@ impl Aggregator {
             self.stats.aggregate_rows += 1;
             self.note_time(time);
             match Partial::of_aggregate(values, time) {
-                Some(partial) => self.observe_traffic(i, point, time, Some(partial)),
+                Some(partial) => self.observe_traffic(i, point, time, Some(partial), &mut None),
                 None => self.stats.without_traffic_value += 1,
             }
         } else if let Some(i) = self.profile.dependency.iter().position(|r| r.measurement == measurement) {
@@ -312,17 +420,26 @@ impl Aggregator {
             self.note_time(time);
             // COUNT(*) over an empty bucket is 0: no point, no dependency.
             if values.count.is_none_or(|c| c > 0.0) {
-                self.observe_dependency(i, point, None, true);
+                self.observe_dependency(i, point, None, true, &mut None);
             }
         } else {
             self.stats.other_measurements += 1;
         }
     }
 
-    fn observe_traffic(&mut self, rule: usize, point: &impl PointView, time: i64, aggregated: Option<Partial>) {
+    /// `known`: the group of the point's series when already known (then its tags are not read);
+    /// set to the group when found here.
+    fn observe_traffic(
+        &mut self,
+        rule: usize,
+        point: &impl PointView,
+        time: i64,
+        aggregated: Option<Partial>,
+        known: &mut Option<usize>,
+    ) {
         let r = &self.profile.traffic[rule];
         let tag_names = traffic_tags(r);
-        if point.tag(tag_names[0]).unwrap_or("").is_empty() {
+        if known.is_none() && point.tag(tag_names[0]).unwrap_or("").is_empty() {
             self.stats.without_local_hostgroup += 1;
             return;
         }
@@ -344,18 +461,24 @@ impl Aggregator {
                 }
             }
         }
-        self.key.clear();
-        push_key_part(&mut self.key, &rule.to_string());
-        for name in tag_names {
-            push_key_part(&mut self.key, point.tag(name).unwrap_or(""));
-        }
-        let index = match self.traffic_index.get(self.key.as_str()) {
-            Some(&i) => i,
+        let index = match *known {
+            Some(i) => i,
             None => {
-                let tags = tag_names.map(|name| point.tag(name).unwrap_or("").to_string());
-                self.traffic.push(TrafficGroup { rule, tags, buckets: Vec::new(), aggregated: None });
-                self.traffic_index.insert(self.key.as_str().into(), self.traffic.len() - 1);
-                self.traffic.len() - 1
+                start_key(&mut self.key, rule);
+                for name in tag_names {
+                    push_key_part(&mut self.key, point.tag(name).unwrap_or(""));
+                }
+                let i = match self.traffic_index.get(self.key.as_slice()) {
+                    Some(&i) => i,
+                    None => {
+                        let tags = tag_names.map(|name| point.tag(name).unwrap_or("").to_string());
+                        self.traffic.push(TrafficGroup { rule, tags, buckets: Vec::new(), aggregated: None });
+                        self.traffic_index.insert(self.key.as_slice().into(), self.traffic.len() - 1);
+                        self.traffic.len() - 1
+                    }
+                };
+                *known = Some(i);
+                i
             }
         };
         match aggregated {
@@ -382,9 +505,17 @@ impl Aggregator {
         }
     }
 
-    fn observe_dependency(&mut self, rule: usize, point: &impl PointView, time: Option<i64>, aggregated: bool) {
+    /// `known` as in [`Aggregator::observe_traffic`].
+    fn observe_dependency(
+        &mut self,
+        rule: usize,
+        point: &impl PointView,
+        time: Option<i64>,
+        aggregated: bool,
+        known: &mut Option<usize>,
+    ) {
         let names = dependency_tags(&self.profile.dependency[rule]);
-        if point.tag(names[2].unwrap_or("")).unwrap_or("").is_empty() {
+        if known.is_none() && point.tag(names[2].unwrap_or("")).unwrap_or("").is_empty() {
             self.stats.without_local_hostgroup += 1;
             return;
         }
@@ -396,19 +527,31 @@ impl Aggregator {
             }
             in_window = true;
         }
-        let value = |name: Option<&str>| name.and_then(|n| point.tag(n)).unwrap_or("");
-        self.key.clear();
-        push_key_part(&mut self.key, &rule.to_string());
-        for name in names {
-            push_key_part(&mut self.key, value(name));
-        }
-        let index = match self.dependency_index.get(self.key.as_str()) {
-            Some(&i) => i,
+        let index = match *known {
+            Some(i) => i,
             None => {
-                let tags = names.iter().map(|&n| value(n).to_string()).collect();
-                self.dependency.push(DependencyGroup { rule, tags, in_window: 0, last: None, aggregated: false });
-                self.dependency_index.insert(self.key.as_str().into(), self.dependency.len() - 1);
-                self.dependency.len() - 1
+                let value = |name: Option<&str>| name.and_then(|n| point.tag(n)).unwrap_or("");
+                start_key(&mut self.key, rule);
+                for name in names {
+                    push_key_part(&mut self.key, value(name));
+                }
+                let i = match self.dependency_index.get(self.key.as_slice()) {
+                    Some(&i) => i,
+                    None => {
+                        let tags = names.iter().map(|&n| value(n).to_string()).collect();
+                        self.dependency.push(DependencyGroup {
+                            rule,
+                            tags,
+                            in_window: 0,
+                            last: None,
+                            aggregated: false,
+                        });
+                        self.dependency_index.insert(self.key.as_slice().into(), self.dependency.len() - 1);
+                        self.dependency.len() - 1
+                    }
+                };
+                *known = Some(i);
+                i
             }
         };
         let group = &mut self.dependency[index];
@@ -426,10 +569,9 @@ impl Aggregator {
             self.note_time(n);
         }
         for g in other.traffic {
-            self.key.clear();
-            push_key_part(&mut self.key, &g.rule.to_string());
+            start_key(&mut self.key, g.rule);
             g.tags.iter().for_each(|t| push_key_part(&mut self.key, t));
-            match self.traffic_index.get(self.key.as_str()) {
+            match self.traffic_index.get(self.key.as_slice()) {
                 Some(&i) => {
                     let mine = &mut self.traffic[i];
                     if let Some(p) = &g.aggregated {
@@ -443,16 +585,15 @@ impl Aggregator {
                     }
                 }
                 None => {
-                    self.traffic_index.insert(self.key.as_str().into(), self.traffic.len());
+                    self.traffic_index.insert(self.key.as_slice().into(), self.traffic.len());
                     self.traffic.push(g);
                 }
             }
         }
         for g in other.dependency {
-            self.key.clear();
-            push_key_part(&mut self.key, &g.rule.to_string());
+            start_key(&mut self.key, g.rule);
             g.tags.iter().for_each(|t| push_key_part(&mut self.key, t));
-            match self.dependency_index.get(self.key.as_str()) {
+            match self.dependency_index.get(self.key.as_slice()) {
                 Some(&i) => {
                     let mine = &mut self.dependency[i];
                     mine.in_window += g.in_window;
@@ -463,7 +604,7 @@ impl Aggregator {
                     };
                 }
                 None => {
-                    self.dependency_index.insert(self.key.as_str().into(), self.dependency.len());
+                    self.dependency_index.insert(self.key.as_slice().into(), self.dependency.len());
                     self.dependency.push(g);
                 }
             }

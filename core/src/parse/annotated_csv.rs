@@ -5,7 +5,7 @@
 //! and new annotations start a table with other columns. 2.x leaves empty tags out, so an
 //! empty cell reads as an absent tag.
 
-use super::{parse_number, split_csv_line, Context, LineError, LineParser};
+use super::{parse_number, Context, CsvSplitter, LineError, LineParser};
 use crate::point::{FieldValue, PointView};
 use crate::time::Timestamp;
 
@@ -14,6 +14,7 @@ pub(crate) struct AnnotatedCsvParser {
     columns: Vec<String>,
     datatypes: Vec<String>,
     cells: Vec<String>,
+    splitter: CsvSplitter,
     /// The next non-annotation line is a header.
     expect_header: bool,
 }
@@ -60,7 +61,7 @@ impl LineParser for AnnotatedCsvParser {
             self.expect_header = true;
             return Ok(());
         }
-        split_csv_line(line, &mut self.cells)?;
+        self.splitter.split(line, &mut self.cells)?;
         let first = self.cells.first().map_or("", String::as_str);
         if first.starts_with('#') {
             if first == "#datatype" {

@@ -6,7 +6,7 @@
 //! the profile asks for; a series whose columns are aggregate names (`min`, `count_…`) is a
 //! pre-aggregated answer.
 
-use super::{parse_number, split_csv_line, split_tag_list, Context, LineError, LineParser};
+use super::{parse_number, split_tag_list, Context, CsvSplitter, LineError, LineParser};
 use crate::point::{AggregateColumn, AggregateValues, FieldValue, PointView};
 use crate::time::parse_time_text;
 
@@ -20,6 +20,7 @@ pub(crate) struct InfluxCsvParser {
     aggregates: Vec<Option<AggregateColumn>>,
     is_aggregate: bool,
     cells: Vec<String>,
+    splitter: CsvSplitter,
     tags: Vec<(String, String)>,
 }
 
@@ -89,7 +90,7 @@ impl LineParser for InfluxCsvParser {
         if line.trim().is_empty() {
             return Ok(());
         }
-        split_csv_line(line, &mut self.cells)?;
+        self.splitter.split(line, &mut self.cells)?;
         if self.cells.first().is_some_and(|c| c == "name") {
             self.header();
             return Ok(());

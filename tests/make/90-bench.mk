@@ -1,0 +1,17 @@
+# Benchmarks and fuzzing of issue 2: run by hand, never part of `make test` (timings are not
+# tests, and fuzzing needs cargo-fuzz and minutes per target).
+BENCH_ARGS ?=
+FUZZ_SECONDS ?= 120
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+.PHONY: bench bench-deps fuzz
+
+bench-deps: ## What the benchmarks need: GNU time (peak memory) and influxd
+	command -v /usr/bin/time >/dev/null || { apt-get update && apt-get install -y --no-install-recommends time; }
+	bash tests/scripts/ensure-influxdb.sh
+
+bench: bench-deps ## Core points/s per format, wc -l, a real influxd and peak memory on 1 GiB (BENCH_ARGS=--help)
+	$(CARGO) build --release -p planet-bq -p planet-fleetgen
+	$(TARGET_DIR)/release/planet-bench --work tests/.work/bench --planet-bq $(TARGET_DIR)/release/planet-bq $(BENCH_ARGS)
+
+fuzz: ## Every cargo-fuzz target of core/fuzz for FUZZ_SECONDS each (installs cargo-fuzz)
+	bash tests/scripts/fuzz.sh $(FUZZ_SECONDS)
