@@ -7,3 +7,6 @@ pub mod commands;
 pub mod influx;
 pub mod output;
 pub mod table_print;
+pub mod live;
+pub mod logging;
+pub mod secret;
