@@ -52,8 +52,18 @@ pub const DEPENDENCY_SCHEMA: [Column; 10] = [
     ("local_hostgroup_address", "STRING", false, "Local service address (tag address); NULL when empty"),
     ("local_hostgroup_address_port", "STRING", false, "Local port of downstream rows (tag port); NULL otherwise"),
     ("remote_hostgroup", "STRING", true, "Remote service (tag upstream_service or downstream_service)"),
-    ("remote_hostgroup_address", "STRING", false, "Remote address (tag upstream_address or downstream_address); NULL when empty"),
-    ("remote_hostgroup_address_port", "STRING", false, "Remote port of upstream rows (tag upstream_port); NULL otherwise"),
+    (
+        "remote_hostgroup_address",
+        "STRING",
+        false,
+        "Remote address (tag upstream_address or downstream_address); NULL when empty",
+    ),
+    (
+        "remote_hostgroup_address_port",
+        "STRING",
+        false,
+        "Remote port of upstream rows (tag upstream_port); NULL otherwise",
+    ),
 ];
 
 /// Columns clustering both tables: the hostgroups, which queries filter on.
@@ -399,7 +409,8 @@ impl BigQuery {
                     let partitioned =
                         table.time_partitioning.as_ref().and_then(|p| p.field.as_deref()) == Some("inventory_date");
                     if !partitioned {
-                        notes.push(format!("table {name}: not partitioned on inventory_date (re-run checks scan more)"));
+                        notes
+                            .push(format!("table {name}: not partitioned on inventory_date (re-run checks scan more)"));
                     }
                 }
                 Err(e) if not_found(&e) => problems.push(format!("table {name} does not exist (run `planet-bq init`)")),
@@ -419,7 +430,8 @@ impl BigQuery {
             request.location.clone_from(&c.location);
             self.client.job().query(&c.project, request).await
         };
-        let mut response = run.retry(self.backoff()).when(is_transient).await.map_err(|e| anyhow!("{}", describe(&e)))?;
+        let mut response =
+            run.retry(self.backoff()).when(is_transient).await.map_err(|e| anyhow!("{}", describe(&e)))?;
         let mut rows = Vec::new();
         let job_id = response.job_reference.as_ref().and_then(|r| r.job_id.clone());
         let location = response.job_reference.as_ref().and_then(|r| r.location.clone());
@@ -444,7 +456,9 @@ impl BigQuery {
             if complete && page_token.is_none() {
                 return Ok(rows);
             }
-            let Some(job_id) = &job_id else { bail!("the query answer has neither all rows nor a job to page through") };
+            let Some(job_id) = &job_id else {
+                bail!("the query answer has neither all rows nor a job to page through")
+            };
             if !complete {
                 tokio::time::sleep(std::time::Duration::from_millis(500)).await;
             }
@@ -472,10 +486,9 @@ impl BigQuery {
             self.full_name(table),
             window.end.to_rfc3339()
         );
-        let rows = self
-            .query_strings(&sql)
-            .await
-            .with_context(|| format!("reading what table {} already holds for {}", self.full_name(table), window.end))?;
+        let rows = self.query_strings(&sql).await.with_context(|| {
+            format!("reading what table {} already holds for {}", self.full_name(table), window.end)
+        })?;
         let end = Some(window.end.to_rfc3339());
         Ok(rows
             .into_iter()
@@ -516,7 +529,11 @@ impl BigQuery {
                             "  row {index}: {}: {}{} {}",
                             p.reason.as_deref().unwrap_or("error"),
                             p.message.as_deref().unwrap_or(""),
-                            p.location.as_deref().filter(|l| !l.is_empty()).map(|l| format!(" (column {l})")).unwrap_or_default(),
+                            p.location
+                                .as_deref()
+                                .filter(|l| !l.is_empty())
+                                .map(|l| format!(" (column {l})"))
+                                .unwrap_or_default(),
                             row.map(|r| planet_core::error::quote(&r.to_string())).unwrap_or_default()
                         ));
                     }
@@ -558,7 +575,8 @@ impl BigQuery {
             let value = serde_json::to_value(row).context("encoding a row")?;
             // Row JSON plus the envelope and insertId.
             let size = value.to_string().len() + 64;
-            if !values.is_empty() && (values.len() >= self.config.batch_rows || bytes + size > self.config.batch_bytes) {
+            if !values.is_empty() && (values.len() >= self.config.batch_rows || bytes + size > self.config.batch_bytes)
+            {
                 self.insert_chunk(&table, &ids, &values).await.map_err(|e| partial(e, report))?;
                 report.written += values.len() as u64;
                 ids.clear();
@@ -615,7 +633,8 @@ mod tests {
         assert_ne!(insert_id("t", &key), insert_id("t", &empty));
         assert_eq!(insert_id("t", &key).len(), 32);
         // SHA-256 of "t" + US + "s" + ...: pinned so that ids stay stable across releases.
-        let digest = ring::digest::digest(&ring::digest::SHA256, "t\u{1f}s2026-11-22T13:00:00Z\u{1f}singress\u{1f}n".as_bytes());
+        let digest =
+            ring::digest::digest(&ring::digest::SHA256, "t\u{1f}s2026-11-22T13:00:00Z\u{1f}singress\u{1f}n".as_bytes());
         let hex: String = digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(insert_id("t", &key), hex);
     }

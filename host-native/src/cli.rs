@@ -1,9 +1,9 @@
 //! Command-line definition (clap). Flag names and defaults follow the original Go tool.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::live::source::QueryMode;
 use crate::live::JobSelection;
 use crate::secret::Secret;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use planet_core::{Duration, Format, Precision, Timestamp};
 use std::path::PathBuf;
 

@@ -122,7 +122,8 @@ pub fn bigquery_config(args: &LiveArgs) -> Result<Option<BigQueryConfig>> {
 
 fn profile(args: &LiveArgs) -> Result<Profile> {
     if Path::new(&args.profile).is_file() {
-        let text = std::fs::read_to_string(&args.profile).with_context(|| format!("reading profile {}", args.profile))?;
+        let text =
+            std::fs::read_to_string(&args.profile).with_context(|| format!("reading profile {}", args.profile))?;
         Ok(Profile::from_json(&text).with_context(|| format!("in profile {}", args.profile))?)
     } else {
         Ok(Profile::by_name(&args.profile)?)
@@ -210,10 +211,14 @@ pub async fn run(args: RunArgs) -> Result<()> {
     let (tx, rx) = watch::channel(false);
     tokio::spawn(async move {
         wait_for_signal().await;
-        tracing::info!("stopping: no new job starts; a running job finishes within its timeout (signal again to exit at once)");
+        tracing::info!(
+            "stopping: no new job starts; a running job finishes within its timeout (signal again to exit at once)"
+        );
         let _ = tx.send(true);
         wait_for_signal().await;
-        tracing::warn!("second signal: exiting now; the running window stays incomplete and is completed by the next run");
+        tracing::warn!(
+            "second signal: exiting now; the running window stays incomplete and is completed by the next run"
+        );
         std::process::exit(130);
     });
     tracing::info!(
@@ -307,10 +312,13 @@ pub async fn backfill(args: BackfillArgs) -> Result<()> {
         })?;
     }
     tracing::info!(windows = windows.len(), from = %args.from, to = %args.to, "backfill");
-    let bar = indicatif::ProgressBar::with_draw_target(Some(windows.len() as u64), indicatif::ProgressDrawTarget::stderr());
+    let bar =
+        indicatif::ProgressBar::with_draw_target(Some(windows.len() as u64), indicatif::ProgressDrawTarget::stderr());
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} windows, {elapsed} elapsed, about {eta} left {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} windows, {elapsed} elapsed, about {eta} left {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let shown = !bar.is_hidden();
     if shown {
@@ -331,7 +339,8 @@ pub async fn backfill(args: BackfillArgs) -> Result<()> {
                 bar.inc(1);
             }
             Err(e) => {
-                result = Err(e.context("backfill stopped at this window; run the same command again to resume from it"));
+                result =
+                    Err(e.context("backfill stopped at this window; run the same command again to resume from it"));
                 break;
             }
         }
@@ -357,7 +366,12 @@ pub async fn init(args: LiveArgs) -> Result<()> {
     if !problems.is_empty() {
         bail!("{} problem(s) with existing tables (left unchanged)", problems.len());
     }
-    println!("ok: dataset {} and tables {}, {} are ready", bq.config().dataset, bq.config().traffic_table, bq.config().dependency_table);
+    println!(
+        "ok: dataset {} and tables {}, {} are ready",
+        bq.config().dataset,
+        bq.config().traffic_table,
+        bq.config().dependency_table
+    );
     Ok(())
 }
 
@@ -416,13 +430,16 @@ pub async fn check(args: LiveArgs) -> Result<()> {
                         println!("note: {n}");
                     }
                     if p.is_empty() {
-                        say(true, format!(
-                            "BigQuery dataset {}.{} and tables {}, {} have the expected schema",
-                            bq.config().project,
-                            bq.config().dataset,
-                            bq.config().traffic_table,
-                            bq.config().dependency_table
-                        ));
+                        say(
+                            true,
+                            format!(
+                                "BigQuery dataset {}.{} and tables {}, {} have the expected schema",
+                                bq.config().project,
+                                bq.config().dataset,
+                                bq.config().traffic_table,
+                                bq.config().dependency_table
+                            ),
+                        );
                     }
                     for x in p {
                         say(false, x);

@@ -78,7 +78,15 @@ impl Metrics {
     }
 
     /// Records a completed window.
-    pub fn success(&self, job: Job, window_end_seconds: f64, now_seconds: f64, seconds: f64, computed: u64, written: u64) {
+    pub fn success(
+        &self,
+        job: Job,
+        window_end_seconds: f64,
+        now_seconds: f64,
+        seconds: f64,
+        computed: u64,
+        written: u64,
+    ) {
         let l = label(job);
         self.runs.get_or_create(&l).inc();
         self.last_success.get_or_create(&l).set(now_seconds);
@@ -129,13 +137,14 @@ impl Metrics {
                     }
                     let head = String::from_utf8_lossy(&buf[..len]);
                     let path = head.split_whitespace().nth(1).unwrap_or("");
-                    let (status, ctype, body) = if head.starts_with("GET ") && (path == "/metrics" || path.starts_with("/metrics?")) {
-                        ("200 OK", "application/openmetrics-text; version=1.0.0; charset=utf-8", metrics.encode())
-                    } else if head.starts_with("GET ") && path == "/" {
-                        ("200 OK", "text/plain; charset=utf-8", "planet-bq: metrics at /metrics\n".to_string())
-                    } else {
-                        ("404 Not Found", "text/plain; charset=utf-8", "not found\n".to_string())
-                    };
+                    let (status, ctype, body) =
+                        if head.starts_with("GET ") && (path == "/metrics" || path.starts_with("/metrics?")) {
+                            ("200 OK", "application/openmetrics-text; version=1.0.0; charset=utf-8", metrics.encode())
+                        } else if head.starts_with("GET ") && path == "/" {
+                            ("200 OK", "text/plain; charset=utf-8", "planet-bq: metrics at /metrics\n".to_string())
+                        } else {
+                            ("404 Not Found", "text/plain; charset=utf-8", "not found\n".to_string())
+                        };
                     let response = format!(
                         "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                         body.len()

@@ -85,7 +85,10 @@ impl<S: Source, K: Sink> Pipeline<S, K> {
         let write = if rows.is_empty() {
             WriteReport::default()
         } else {
-            self.sink.write(window, &rows).await.with_context(|| format!("writing to {}", self.sink.describe(window.job)))?
+            self.sink
+                .write(window, &rows)
+                .await
+                .with_context(|| format!("writing to {}", self.sink.describe(window.job)))?
         };
         Ok(WindowReport {
             rows: rows.len() as u64,

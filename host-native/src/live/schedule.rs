@@ -463,7 +463,8 @@ mod tests {
     async fn shutdown_before_start_runs_nothing() {
         let (tx, rx) = watch::channel(false);
         tx.send(true).expect("receiver alive");
-        let clock = FakeClock { now: Mutex::new(ts("2026-11-22T13:20:00Z")), stop_at: ts("2026-11-23T00:00:00Z"), stop: tx };
+        let clock =
+            FakeClock { now: Mutex::new(ts("2026-11-22T13:20:00Z")), stop_at: ts("2026-11-23T00:00:00Z"), stop: tx };
         let scheduler = Scheduler { schedules: vec![traffic()], lengths: WindowLengths::default(), max_pending: 48 };
         let last = BTreeMap::from([(Job::Traffic, ts("2026-11-22T10:00:00Z"))]);
         let mut runner = FakeRunner::default();

@@ -7,8 +7,8 @@
 //! raw` fetches the points instead. Long windows may be cut in slices (`--influxdb-query-slice`).
 
 use super::engine::{Analysis, Engine};
-use super::JobWindow;
 use super::Job;
+use super::JobWindow;
 use crate::secret::Secret;
 use anyhow::{Context, Result};
 use backon::{ExponentialBuilder, Retryable};
@@ -231,16 +231,21 @@ impl InfluxSource {
         if !self.config.retention_policy.is_empty() {
             form.push(("rp", self.config.retention_policy.clone()));
         }
-        let response = self.request(reqwest::Method::POST, "/query").form(&form).send().await.map_err(|e| {
-            QueryError { transient: true, message: format!("{where_}: {}", describe_reqwest(&e)) }
-        })?;
+        let response = self
+            .request(reqwest::Method::POST, "/query")
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| QueryError { transient: true, message: format!("{where_}: {}", describe_reqwest(&e)) })?;
         let status = response.status();
         if !status.is_success() {
             let body = response.text().await.unwrap_or_default();
             let detail = influx_error_text(&body);
             let transient = status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408;
             let hint = match status.as_u16() {
-                401 | 403 => " (check the InfluxDB user name and password or token, and that the user may read the database)",
+                401 | 403 => {
+                    " (check the InfluxDB user name and password or token, and that the user may read the database)"
+                }
                 _ => "",
             };
             return Err(QueryError { transient, message: format!("{where_}: HTTP {status}: {detail}{hint}") });
@@ -274,9 +279,12 @@ impl InfluxSource {
         if !self.config.retention_policy.is_empty() {
             form.push(("rp", self.config.retention_policy.clone()));
         }
-        let response = self.request(reqwest::Method::POST, "/query").form(&form).send().await.map_err(|e| {
-            QueryError { transient: true, message: format!("{where_}: {}", describe_reqwest(&e)) }
-        })?;
+        let response = self
+            .request(reqwest::Method::POST, "/query")
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| QueryError { transient: true, message: format!("{where_}: {}", describe_reqwest(&e)) })?;
         let status = response.status();
         let body = response
             .text()
@@ -312,18 +320,14 @@ impl InfluxSource {
         if status.as_u16() != 204 && !status.is_success() {
             anyhow::bail!("InfluxDB at {}: /ping answered HTTP {status}", self.config.url);
         }
-        Ok(response
-            .headers()
-            .get("X-Influxdb-Version")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("unknown")
-            .to_string())
+        Ok(response.headers().get("X-Influxdb-Version").and_then(|v| v.to_str().ok()).unwrap_or("unknown").to_string())
     }
 }
 
 impl Source for InfluxSource {
     async fn fetch(&self, window: &JobWindow, engine: &dyn Engine, options: &Options) -> Result<Fetched> {
-        let statements = queries(&options.profile, window, self.config.mode, self.config.slice, &self.config.retention_policy);
+        let statements =
+            queries(&options.profile, window, self.config.mode, self.config.slice, &self.config.retention_policy);
         let mut total = engine.start(options);
         let (mut queries_sent, mut bytes, mut retries) = (0u64, 0u64, 0u64);
         for q in &statements {
@@ -413,7 +417,13 @@ mod tests {
 
     #[test]
     fn pushdown_traffic_queries_carry_both_bounds_and_group_by_every_tag() {
-        let q = queries(&Profile::planet_federator(), &window(Job::Traffic, "2026-11-22T13:00:00Z"), QueryMode::Pushdown, None, "");
+        let q = queries(
+            &Profile::planet_federator(),
+            &window(Job::Traffic, "2026-11-22T13:00:00Z"),
+            QueryMode::Pushdown,
+            None,
+            "",
+        );
         assert_eq!(q.len(), 2);
         assert_eq!(
             q[0],
