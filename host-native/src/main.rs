@@ -40,9 +40,6 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            if live.is_some() {
-                tracing::error!("{e:#}");
-            }
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }

@@ -34,6 +34,7 @@ def main():
     p.add_argument("--edges", type=int, default=400)
     p.add_argument("--step-seconds", type=int, default=600)
     p.add_argument("--dependency-samples-per-day", type=int, default=3)
+    p.add_argument("--traffic-hours", type=int, default=None, help="traffic only over the last H hours (default: --hours)")
     p.add_argument("--seed", type=int, default=7)
     a = p.parse_args()
     rnd = random.Random(a.seed)
@@ -51,7 +52,8 @@ def main():
                              ("remote_service", remote), ("service", local)])
             base = rnd.uniform(2000, 5_000_000)
             # A per-series phase, so points do not all share the same second.
-            t = start + (i * 13) % a.step_seconds
+            traffic_start = end - (a.traffic_hours or a.hours) * 3600
+            t = traffic_start + (i * 13) % a.step_seconds
             lines = []
             while t < end:
                 value = round(base * rnd.uniform(0.2, 1.8), 3)

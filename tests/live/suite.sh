@@ -127,6 +127,11 @@ pbq once traffic --at "$W" --dry-run >"$work/dry.out" 2>"$work/dry.err" || fail 
 [ "$(grep -vc '^#' "$work/dry.out")" = "$(wc -l <"$work/want-traffic")" ] || fail "dry run printed $(grep -vc '^#' "$work/dry.out") rows"
 ok "--dry-run prints the rows and writes nothing"
 
+pbq once traffic --at "$(date -u -d "$E + 5 hour" +%Y-%m-%dT%H:%M:%SZ)" --bq-dataset-id planet --state-file "$work/s0.json" "${common[@]}" \
+  >"$work/empty.out" 2>&1 || fail "an empty window failed: $(cat "$work/empty.out")"
+grep -q "window is empty" "$work/empty.out" || fail "an empty window is not reported: $(cat "$work/empty.out")"
+ok "an empty window is not an error: exit 0, nothing written, and it says so"
+
 # --- faults -------------------------------------------------------------------------------
 before=$(bq_sql "SELECT COUNT(*) FROM \`test-project.planet.planet_exporter_traffic\`")
 if pbq once traffic --at "$W" --influxdb-addr http://127.0.0.1:1 --bq-dataset-id planet --state-file "$work/s1.json" "${common[@]}" >"$work/f1.out" 2>&1; then

@@ -220,7 +220,8 @@ impl InfluxSource {
 
     /// One query, its answer streamed into `analysis`. No retry here.
     async fn query_once(&self, q: &str, analysis: &mut dyn Analysis) -> Result<u64, QueryError> {
-        let where_ = format!("query {q:?} to InfluxDB at {}", self.config.url);
+        let where_ = format!("InfluxDB at {}", self.config.url);
+        let what = format!(" (query: {q})");
         let mut form = vec![
             ("db", self.config.database.clone()),
             ("q", q.to_string()),
@@ -231,12 +232,9 @@ impl InfluxSource {
         if !self.config.retention_policy.is_empty() {
             form.push(("rp", self.config.retention_policy.clone()));
         }
-        let response = self
-            .request(reqwest::Method::POST, "/query")
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| QueryError { transient: true, message: format!("{where_}: {}", describe_reqwest(&e)) })?;
+        let response = self.request(reqwest::Method::POST, "/query").form(&form).send().await.map_err(|e| {
+            QueryError { transient: true, message: format!("{where_}: {}{what}", describe_reqwest(&e)) }
+        })?;
         let status = response.status();
         if !status.is_success() {
             let body = response.text().await.unwrap_or_default();
@@ -248,63 +246,63 @@ impl InfluxSource {
                 }
                 _ => "",
             };
-            return Err(QueryError { transient, message: format!("{where_}: HTTP {status}: {detail}{hint}") });
+            return Err(QueryError { transient, message: format!("{where_}: HTTP {status}: {detail}{hint}{what}") });
         }
-        analysis.begin_input(&format!("answer to {q}"));
+        analysis.begin_input("answer");
         let mut bytes = 0u64;
         let mut response = response;
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
                     bytes += chunk.len() as u64;
-                    analysis.push(&chunk).map_err(|e| classify_answer_error(&where_, &e))?;
+                    analysis.push(&chunk).map_err(|e| classify_answer_error(&where_, &what, &e))?;
                 }
                 Ok(None) => break,
                 Err(e) => {
                     return Err(QueryError {
                         transient: true,
-                        message: format!("{where_}: the answer was cut short: {}", describe_reqwest(&e)),
+                        message: format!("{where_}: the answer was cut short: {}{what}", describe_reqwest(&e)),
                     })
                 }
             }
         }
-        analysis.end_input().map_err(|e| classify_answer_error(&where_, &e))?;
+        analysis.end_input().map_err(|e| classify_answer_error(&where_, &what, &e))?;
         Ok(bytes)
     }
 
     /// A GET of `/query` returning the parsed JSON (for `check`), with the same error handling.
     pub async fn query_json(&self, q: &str) -> Result<serde_json::Value, QueryError> {
-        let where_ = format!("query {q:?} to InfluxDB at {}", self.config.url);
+        let where_ = format!("InfluxDB at {}", self.config.url);
+        let what = format!(" (query: {q})");
         let mut form = vec![("db", self.config.database.clone()), ("q", q.to_string()), ("epoch", "ns".to_string())];
         if !self.config.retention_policy.is_empty() {
             form.push(("rp", self.config.retention_policy.clone()));
         }
-        let response = self
-            .request(reqwest::Method::POST, "/query")
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| QueryError { transient: true, message: format!("{where_}: {}", describe_reqwest(&e)) })?;
+        let response = self.request(reqwest::Method::POST, "/query").form(&form).send().await.map_err(|e| {
+            QueryError { transient: true, message: format!("{where_}: {}{what}", describe_reqwest(&e)) }
+        })?;
         let status = response.status();
-        let body = response
-            .text()
-            .await
-            .map_err(|e| QueryError { transient: true, message: format!("{where_}: {}", describe_reqwest(&e)) })?;
+        let body = response.text().await.map_err(|e| QueryError {
+            transient: true,
+            message: format!("{where_}: {}{what}", describe_reqwest(&e)),
+        })?;
         if !status.is_success() {
             return Err(QueryError {
                 transient: status.is_server_error(),
-                message: format!("{where_}: HTTP {status}: {}", influx_error_text(&body)),
+                message: format!("{where_}: HTTP {status}: {}{what}", influx_error_text(&body)),
             });
         }
-        let value: serde_json::Value = serde_json::from_str(&body)
-            .map_err(|e| QueryError { transient: false, message: format!("{where_}: invalid JSON answer: {e}") })?;
+        let value: serde_json::Value = serde_json::from_str(&body).map_err(|e| QueryError {
+            transient: false,
+            message: format!("{where_}: invalid JSON answer: {e}{what}"),
+        })?;
         let statement_error = value
             .pointer("/results/0/error")
             .or_else(|| value.get("error"))
             .and_then(|e| e.as_str())
             .map(str::to_string);
         if let Some(error) = statement_error {
-            return Err(QueryError { transient: false, message: format!("{where_}: {error}") });
+            return Err(QueryError { transient: false, message: format!("{where_}: {error}{what}") });
         }
         Ok(value)
     }
@@ -363,12 +361,12 @@ impl Source for InfluxSource {
 
 /// An error found in an answer by the (strict) analysis: a statement error inside a 200, a
 /// result marked partial at the end, or a malformed answer.
-fn classify_answer_error(where_: &str, e: &anyhow::Error) -> QueryError {
+fn classify_answer_error(where_: &str, what: &str, e: &anyhow::Error) -> QueryError {
     let text = format!("{e:#}");
     // A cut answer or a server-side timeout may well succeed next time; a missing database,
     // a bad query or a refused permission will not.
     let transient = text.contains("cut short") || text.contains("timeout");
-    QueryError { transient, message: format!("{where_}: {text}") }
+    QueryError { transient, message: format!("{where_}: {text}{what}") }
 }
 
 /// The `error` of an InfluxDB JSON error body, or the body itself (truncated).
@@ -461,8 +459,8 @@ mod tests {
     #[test]
     fn statement_errors_are_permanent_and_cut_answers_transient() {
         let e = anyhow::anyhow!("answer:1: statement 0 failed: database not found: nope");
-        assert!(!classify_answer_error("q", &e).transient);
+        assert!(!classify_answer_error("q", "", &e).transient);
         let e = anyhow::anyhow!("the answer ends with a partial result: it was cut short");
-        assert!(classify_answer_error("q", &e).transient);
+        assert!(classify_answer_error("q", "", &e).transient);
     }
 }
