@@ -623,6 +623,101 @@ impl Sink for BigQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::live::WindowLengths;
+    use std::sync::Mutex;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A stand-in BigQuery that answers 413 to insertAll requests of more than `max` rows and
+    /// records the size of those it accepts; queries find nothing.
+    async fn payload_limited_server(max: usize) -> (String, Arc<Mutex<Vec<usize>>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let accepted = Arc::new(Mutex::new(Vec::new()));
+        let record = accepted.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else { return };
+                let mut data = Vec::new();
+                let mut buf = [0u8; 65536];
+                let (head_end, length) = loop {
+                    let n = stream.read(&mut buf).await.expect("reads");
+                    data.extend_from_slice(&buf[..n]);
+                    if let Some(pos) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&data[..pos]).to_lowercase();
+                        let length = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                            .unwrap_or(0usize);
+                        break (pos + 4, length);
+                    }
+                };
+                while data.len() < head_end + length {
+                    let n = stream.read(&mut buf).await.expect("reads");
+                    data.extend_from_slice(&buf[..n]);
+                }
+                let head = String::from_utf8_lossy(&data[..head_end]).to_string();
+                let body: serde_json::Value = serde_json::from_slice(&data[head_end..]).unwrap_or_default();
+                let (status, answer) = if head.contains("/queries") {
+                    ("200 OK", r#"{"jobComplete":true,"rows":[]}"#.to_string())
+                } else {
+                    let rows = body["rows"].as_array().map_or(0, Vec::len);
+                    if rows > max {
+                        (
+                            "413 Payload Too Large",
+                            r#"{"error":{"code":413,"message":"Request payload size exceeds the limit","errors":[]}}"#
+                                .to_string(),
+                        )
+                    } else {
+                        record.lock().expect("lock").push(rows);
+                        ("200 OK", r#"{"kind":"bigquery#tableDataInsertAllResponse"}"#.to_string())
+                    }
+                };
+                let response = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                    answer.len()
+                );
+                let _ = stream.write_all(response.as_bytes()).await;
+            }
+        });
+        (url, accepted)
+    }
+
+    #[tokio::test]
+    async fn requests_answered_413_are_split_until_they_pass() {
+        let (url, accepted) = payload_limited_server(3).await;
+        let config = BigQueryConfig {
+            project: "p".into(),
+            dataset: "d".into(),
+            traffic_table: "t".into(),
+            dependency_table: "u".into(),
+            endpoint: Some(url),
+            location: None,
+            batch_rows: 10,
+            batch_bytes: 5 << 20,
+            retries: 0,
+            retry_delay: std::time::Duration::from_millis(1),
+        };
+        let bq = BigQuery::connect(config).await.expect("connects");
+        let window = WindowLengths::default().window(Job::Traffic, "2026-11-22T13:00:00Z".parse().expect("valid"));
+        let rows: Vec<planet_core::TrafficRow> = (0..25)
+            .map(|i| planet_core::TrafficRow {
+                inventory_date: window.end,
+                traffic_direction: "ingress".into(),
+                local_hostgroup: format!("svc{i}"),
+                local_hostgroup_address: None,
+                remote_hostgroup: "db".into(),
+                remote_hostgroup_address: None,
+                traffic_bandwidth_bits_min_1h: 1,
+                traffic_bandwidth_bits_max_1h: 2,
+                traffic_bandwidth_bits_avg_1h: 1,
+            })
+            .collect();
+        let report = bq.write(&window, &Rows::Traffic(rows)).await.expect("writes");
+        assert_eq!(report.written, 25);
+        let sizes = accepted.lock().expect("lock").clone();
+        assert!(sizes.iter().all(|&n| n <= 3), "{sizes:?}");
+        assert_eq!(sizes.iter().sum::<usize>(), 25, "{sizes:?}");
+    }
 
     #[test]
     fn insert_ids_depend_on_table_and_key_and_tell_null_from_empty() {
