@@ -450,6 +450,64 @@ mod tests {
         assert!(q[7].contains("GROUP BY \"protocol\", \"process_name\", \"service\", \"address\", \"port\", \"downstream_service\", \"downstream_address\""));
     }
 
+    /// Answers every request with an empty result and keeps the request heads.
+    async fn recording_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = heads.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else { return };
+                let mut buf = vec![0u8; 65536];
+                let n = stream.read(&mut buf).await.unwrap_or(0);
+                let text = String::from_utf8_lossy(&buf[..n]).to_string();
+                record.lock().expect("lock").push(text.split("\r\n\r\n").next().unwrap_or("").to_string());
+                let body = r#"{"results":[{"statement_id":0}]}"#;
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(answer.as_bytes()).await;
+            }
+        });
+        (url, heads)
+    }
+
+    fn config(url: String, auth: InfluxAuth) -> InfluxConfig {
+        InfluxConfig {
+            url,
+            database: "mothership".into(),
+            retention_policy: String::new(),
+            auth,
+            mode: QueryMode::Pushdown,
+            slice: None,
+            request_timeout: std::time::Duration::from_secs(10),
+            retries: 0,
+            retry_delay: std::time::Duration::from_millis(1),
+            chunk_size: 100,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_token_goes_in_the_authorization_header_and_an_empty_answer_gives_no_rows() {
+        let (url, heads) = recording_server().await;
+        let source = InfluxSource::new(config(url, InfluxAuth::Token(Secret::new("s3cret")))).expect("client");
+        let options =
+            Options { at: Some("2026-11-22T13:00:00Z".parse().expect("valid")), strict: true, ..Options::default() };
+        let fetched = source
+            .fetch(&window(Job::Traffic, "2026-11-22T13:00:00Z"), &crate::live::engine::NativeEngine, &options)
+            .await
+            .expect("fetches");
+        assert_eq!(fetched.queries, 2);
+        let tables = fetched.analysis.finish().expect("tables");
+        assert!(tables.traffic.is_empty());
+        let heads = heads.lock().expect("lock");
+        assert_eq!(heads.len(), 2);
+        assert!(heads.iter().all(|h| h.to_lowercase().contains("authorization: token s3cret")), "{heads:?}");
+    }
+
     #[test]
     fn identifiers_and_literals_are_escaped() {
         assert_eq!(ident("a\"b"), "\"a\\\"b\"");
