@@ -452,6 +452,11 @@ mod tests {
 
     /// Answers every request with an empty result and keeps the request heads.
     async fn recording_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+        flaky_server(0).await
+    }
+
+    /// Like [`recording_server`], but the first `failures` requests get a 503.
+    async fn flaky_server(failures: usize) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
         let url = format!("http://{}", listener.local_addr().expect("address"));
@@ -464,9 +469,14 @@ mod tests {
                 let n = stream.read(&mut buf).await.unwrap_or(0);
                 let text = String::from_utf8_lossy(&buf[..n]).to_string();
                 record.lock().expect("lock").push(text.split("\r\n\r\n").next().unwrap_or("").to_string());
-                let body = r#"{"results":[{"statement_id":0}]}"#;
+                let seen = record.lock().expect("lock").len();
+                let (status, body) = if seen <= failures {
+                    ("503 Service Unavailable", r#"{"error":"overloaded"}"#)
+                } else {
+                    ("200 OK", r#"{"results":[{"statement_id":0}]}"#)
+                };
                 let answer = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                     body.len()
                 );
                 let _ = stream.write_all(answer.as_bytes()).await;
@@ -506,6 +516,28 @@ mod tests {
         let heads = heads.lock().expect("lock");
         assert_eq!(heads.len(), 2);
         assert!(heads.iter().all(|h| h.to_lowercase().contains("authorization: token s3cret")), "{heads:?}");
+    }
+
+    #[tokio::test]
+    async fn a_503_is_retried_and_a_persistent_one_fails_naming_the_status() {
+        let (url, heads) = flaky_server(1).await;
+        let mut c = config(url, InfluxAuth::None);
+        c.retries = 2;
+        let source = InfluxSource::new(c).expect("client");
+        let options =
+            Options { at: Some("2026-11-22T13:00:00Z".parse().expect("valid")), strict: true, ..Options::default() };
+        let w = window(Job::Traffic, "2026-11-22T13:00:00Z");
+        let fetched = source.fetch(&w, &crate::live::engine::NativeEngine, &options).await.expect("retried");
+        assert_eq!((fetched.queries, fetched.retries), (2, 1));
+        assert_eq!(heads.lock().expect("lock").len(), 3);
+
+        let (url, _) = flaky_server(100).await;
+        let mut c = config(url, InfluxAuth::None);
+        c.retries = 1;
+        let source = InfluxSource::new(c).expect("client");
+        let err = source.fetch(&w, &crate::live::engine::NativeEngine, &options).await.expect_err("gives up");
+        let text = format!("{err:#}");
+        assert!(text.contains("HTTP 503") && text.contains("overloaded") && text.contains("(query: SELECT"), "{text}");
     }
 
     #[test]
