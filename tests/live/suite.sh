@@ -220,6 +220,28 @@ dups=$(bq_sql "SELECT inventory_date, traffic_direction, local_hostgroup, local_
 [ "$dups" = 0 ] || fail "run duplicated rows already written by backfill"
 ok "run catches up the 3 windows missed since its state, serves metrics, exits 0 on SIGTERM, no duplicates"
 
+# SIGTERM while a window is being written: that window completes, no new one starts, exit 0.
+pbq init --bq-dataset-id sig "${common[@]}" >/dev/null 2>&1 || fail "init sig"
+jq -n --arg t "$(hours_before 4)" '{jobs: {traffic: {last_completed: $t}}}' >"$work/state-sig.json"
+"$bin" run --bq-dataset-id sig --state-file "$work/state-sig.json" --bq-insert-batch-rows 20 --log-format json \
+  "${common[@]}" >"$work/sig.out" 2>&1 &
+run_pid=$!
+for _ in $(seq 1 600); do
+  [ "$(bq_sql "SELECT COUNT(*) FROM \`test-project.sig.planet_exporter_traffic\`" | jq -r '.[0]')" -gt 0 ] && break
+  sleep 0.1
+done
+kill -TERM "$run_pid"
+rc=0; wait "$run_pid" || rc=$?
+run_pid=
+[ "$rc" = 0 ] || fail "run exited $rc on SIGTERM during a window: $(tail -3 "$work/sig.out")"
+jq -e '(.jobs.traffic.incomplete // {}) | length == 0' "$work/state-sig.json" >/dev/null || fail "SIGTERM left a window incomplete: $(cat "$work/state-sig.json")"
+done_windows=$(grep -c '"message":"window done"' "$work/sig.out" || true)
+[ "$done_windows" -ge 1 ] && [ "$done_windows" -lt 4 ] || fail "SIGTERM: $done_windows windows done"
+last=$(jq -r '.jobs.traffic.last_completed' "$work/state-sig.json")
+[ "$(bq_sql "SELECT COUNT(*) FROM \`test-project.sig.planet_exporter_traffic\` WHERE inventory_date = TIMESTAMP('$last')" | jq -r '.[0]')" = "$(expected traffic "$last" | wc -l)" ] \
+  || fail "the window running at SIGTERM was not completed"
+ok "SIGTERM during a window: it completes ($done_windows of 4 windows done), nothing new starts, exit 0"
+
 # --- secrets --------------------------------------------------------------------------------
 if cat "$work"/*.out | grep -q "reader-secret"; then fail "the InfluxDB password appears in some output"; fi
 INFLUXDB_PASSWORD=reader-secret "$bin" run --help | grep -q "reader-secret" && fail "--help shows the password from the environment"
