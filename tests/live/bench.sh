@@ -21,7 +21,7 @@ bin=${PLANET_BQ_BIN:-$(cargo build -q --release -p planet-bq --message-format=js
 influx=$(bash "$scripts/influxd.sh" start "$work/influxd" --auth)
 bq=$(bash "$scripts/bq-emulator.sh" start "$work/bq" test-project)
 E=2026-11-23T18:00:00Z
-python3 tests/live/gen.py --end "$E" --hours 168 --traffic-hours 2 --pairs 5000 --edges 20000 \
+python3 tests/live/gen.py --end "$E" --hours 168 --traffic-hours 2 --pairs 5000 --edges 23000 \
   --step-seconds 60 --dependency-samples-per-day 4 >"$work/data.lp"
 points=$(wc -l <"$work/data.lp")
 split -l 50000 "$work/data.lp" "$work/part."
@@ -36,7 +36,7 @@ export INFLUXDB_URL=$influx INFLUXDB_USERNAME=reader INFLUXDB_PASSWORD=reader-se
 common=(--bq-project-id test-project --bq-endpoint "$bq" --log-format json --cron-job-timeout-second 3000
   --influxdb-timeout-second 3000 --state-file "$work/state.json")
 n=0
-echo "| job | mode | rows | answer bytes | InfluxDB + streaming parse (s) | core (s) | BigQuery emulator (s) | total wall (s) |"
+echo "| job | mode | rows | answer bytes | InfluxDB (s) | core: parse + aggregate + rows (s) | BigQuery emulator (s) | total wall (s) |"
 echo "|---|---|---|---|---|---|---|---|"
 measure() { # job mode extra-args...
   local job=$1 mode=$2

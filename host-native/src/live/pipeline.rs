@@ -23,9 +23,10 @@ pub struct WindowReport {
     pub queries: u64,
     /// Bytes of answers.
     pub bytes: u64,
-    /// Seconds querying InfluxDB (answers are analysed as they stream in).
+    /// Seconds waiting for InfluxDB (the whole fetch minus the engine's share).
     pub influx_seconds: f64,
-    /// Seconds building the rows after the last answer.
+    /// Seconds in the engine: parsing and aggregating answers as they stream in, then
+    /// building the rows.
     pub core_seconds: f64,
     /// Seconds writing.
     pub sink_seconds: f64,
@@ -73,14 +74,15 @@ impl<S: Source, K: Sink> Pipeline<S, K> {
         let started = Instant::now();
         let options = self.options(window);
         let fetched = self.source.fetch(window, self.engine.as_ref(), &options).await?;
-        let influx_seconds = started.elapsed().as_secs_f64();
+        let influx_seconds = (started.elapsed().as_secs_f64() - fetched.parse_seconds).max(0.0);
+        let parse_seconds = fetched.parse_seconds;
         let core_started = Instant::now();
         let tables = fetched.analysis.finish().context("analysing the answers")?;
         let rows = match window.job {
             Job::Traffic => Rows::Traffic(tables.traffic),
             Job::Dependency => Rows::Dependency(tables.dependency),
         };
-        let core_seconds = core_started.elapsed().as_secs_f64();
+        let core_seconds = parse_seconds + core_started.elapsed().as_secs_f64();
         let sink_started = Instant::now();
         let write = if rows.is_empty() {
             WriteReport::default()
@@ -228,7 +230,7 @@ mod tests {
             analysis.begin_input("fake");
             analysis.push(self.0.as_bytes())?;
             analysis.end_input()?;
-            Ok(Fetched { analysis, queries: 1, bytes: self.0.len() as u64, retries: 0 })
+            Ok(Fetched { analysis, queries: 1, bytes: self.0.len() as u64, retries: 0, parse_seconds: 0.0 })
         }
     }
 

@@ -29,6 +29,9 @@ pub struct Fetched {
     pub bytes: u64,
     /// Attempts that failed and were retried.
     pub retries: u64,
+    /// Seconds the engine spent on the answers of the successful attempts (parsing and
+    /// aggregating as they stream in), to tell InfluxDB's time from the core's.
+    pub parse_seconds: f64,
 }
 
 /// Where the measurements come from.
@@ -219,7 +222,7 @@ impl InfluxSource {
     }
 
     /// One query, its answer streamed into `analysis`. No retry here.
-    async fn query_once(&self, q: &str, analysis: &mut dyn Analysis) -> Result<u64, QueryError> {
+    async fn query_once(&self, q: &str, analysis: &mut dyn Analysis) -> Result<(u64, f64), QueryError> {
         let where_ = format!("InfluxDB at {}", self.config.url);
         let what = format!(" (query: {q})");
         let mut form = vec![
@@ -250,12 +253,15 @@ impl InfluxSource {
         }
         analysis.begin_input("answer");
         let mut bytes = 0u64;
+        let mut parse = std::time::Duration::ZERO;
         let mut response = response;
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
                     bytes += chunk.len() as u64;
+                    let started = Instant::now();
                     analysis.push(&chunk).map_err(|e| classify_answer_error(&where_, &what, &e))?;
+                    parse += started.elapsed();
                 }
                 Ok(None) => break,
                 Err(e) => {
@@ -266,8 +272,10 @@ impl InfluxSource {
                 }
             }
         }
+        let started = Instant::now();
         analysis.end_input().map_err(|e| classify_answer_error(&where_, &what, &e))?;
-        Ok(bytes)
+        parse += started.elapsed();
+        Ok((bytes, parse.as_secs_f64()))
     }
 
     /// A GET of `/query` returning the parsed JSON (for `check`), with the same error handling.
@@ -327,21 +335,21 @@ impl Source for InfluxSource {
         let statements =
             queries(&options.profile, window, self.config.mode, self.config.slice, &self.config.retention_policy);
         let mut total = engine.start(options);
-        let (mut queries_sent, mut bytes, mut retries) = (0u64, 0u64, 0u64);
+        let (mut queries_sent, mut bytes, mut retries, mut parse_seconds) = (0u64, 0u64, 0u64, 0f64);
         for q in &statements {
             let started = Instant::now();
             let attempt = || async {
                 // A fresh analysis per attempt: a half-read answer must not count.
                 let mut part = engine.start(options);
-                let n = self.query_once(q, part.as_mut()).await?;
-                Ok::<_, QueryError>((part, n))
+                let (n, parse) = self.query_once(q, part.as_mut()).await?;
+                Ok::<_, QueryError>((part, n, parse))
             };
             let backoff = ExponentialBuilder::default()
                 .with_min_delay(self.config.retry_delay)
                 .with_max_delay(std::time::Duration::from_secs(30))
                 .with_max_times(self.config.retries)
                 .with_jitter();
-            let (part, n) = attempt
+            let (part, n, parse) = attempt
                 .retry(backoff)
                 .when(|e: &QueryError| e.transient)
                 .notify(|e: &QueryError, wait: std::time::Duration| {
@@ -351,11 +359,13 @@ impl Source for InfluxSource {
                 .await
                 .map_err(anyhow::Error::new)?;
             tracing::debug!(query = %q, bytes = n, seconds = started.elapsed().as_secs_f64(), "query answered");
+            let merge_started = Instant::now();
             total.merge(part)?;
+            parse_seconds += parse + merge_started.elapsed().as_secs_f64();
             queries_sent += 1;
             bytes += n;
         }
-        Ok(Fetched { analysis: total, queries: queries_sent, bytes, retries })
+        Ok(Fetched { analysis: total, queries: queries_sent, bytes, retries, parse_seconds })
     }
 }
 
