@@ -486,8 +486,9 @@ impl BigQuery {
             self.full_name(table),
             window.end.to_rfc3339()
         );
-        let rows = self.query_strings(&sql).await.with_context(|| {
-            format!("reading what table {} already holds for {}", self.full_name(table), window.end)
+        let rows = self.query_strings(&sql).await.map_err(|e| {
+            let hint = if format!("{e:#}").contains("Not found") { " (run `planet-bq init`)" } else { "" };
+            e.context(format!("reading what table {} already holds for {}{hint}", self.full_name(table), window.end))
         })?;
         let end = Some(window.end.to_rfc3339());
         Ok(rows
