@@ -30,7 +30,7 @@ for f in "$work"/part.*; do
   curl -sf -u admin:admin-secret -XPOST "$influx/write?db=mothership&precision=s" --data-binary @"$f"
 done
 t1=$(date +%s.%N)
-echo "# $points points written into influxd in $(echo "$t1 - $t0" | bc) s"
+echo "# $points points written into influxd in $(python3 -c "print(round($t1 - $t0, 1))") s"
 
 export INFLUXDB_URL=$influx INFLUXDB_USERNAME=reader INFLUXDB_PASSWORD=reader-secret
 common=(--bq-project-id test-project --bq-endpoint "$bq" --log-format json --cron-job-timeout-second 3000
@@ -47,7 +47,7 @@ measure() { # job mode extra-args...
   s=$(date +%s.%N)
   "$bin" once "$job" --at "$E" --bq-dataset-id "b$n" "${common[@]}" "$@" >"$work/out-$n" 2>&1
   e=$(date +%s.%N)
-  jq -r --arg mode "$mode" --arg wall "$(echo "$e - $s" | bc)" 'select(.message == "window done") |
+  jq -r --arg mode "$mode" --arg wall "$(python3 -c "print($e - $s)")" 'select(.message == "window done") |
     "| \(.job) | \($mode) | \(.rows_read) | \(.bytes_read) | \(.influx_seconds * 100 | round / 100) | \(.core_seconds * 1000 | round / 1000) | \(.sink_seconds * 100 | round / 100) | \($wall | tonumber * 100 | round / 100) |"' "$work/out-$n"
 }
 measure traffic pushdown --influxdb-query-mode pushdown
@@ -66,5 +66,5 @@ done
 s=$(date +%s.%N)
 "$bin" once traffic --at "$E" --out "$work/local" --state-file "$work/state-local.json" --log-format json >"$work/out-local" 2>&1
 e=$(date +%s.%N)
-jq -r --arg wall "$(echo "$e - $s" | bc)" 'select(.message == "window done") |
+jq -r --arg wall "$(python3 -c "print($e - $s)")" 'select(.message == "window done") |
   "# traffic pushdown to --out: sink \(.sink_seconds * 1000 | round / 1000) s, total wall \($wall)"' "$work/out-local"

@@ -8,6 +8,11 @@
 # PLANET_BQ_EMULATOR_DIR (default /var/tmp/planet-bq-bq-emulator) holds venv/ and home/.
 set -euo pipefail
 root=${PLANET_BQ_EMULATOR_DIR:-/var/tmp/planet-bq-bq-emulator}
+# The live suite reads JSON answers with jq.
+if ! command -v jq >/dev/null || ! command -v curl >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends jq curl >/dev/null
+fi
 venv=$root/venv
 home=$root/home
 ext=$home/.duckdb/extensions/v1.5.5/linux_amd64
