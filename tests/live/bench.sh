@@ -21,7 +21,7 @@ bin=${PLANET_BQ_BIN:-$(cargo build -q --release -p planet-bq --message-format=js
 influx=$(bash "$scripts/influxd.sh" start "$work/influxd" --auth)
 bq=$(bash "$scripts/bq-emulator.sh" start "$work/bq" test-project)
 E=2026-11-23T18:00:00Z
-python3 tests/live/gen.py --end "$E" --hours 168 --traffic-hours 2 --pairs 5000 --edges 23000 \
+python3 tests/live/gen.py --end "$E" --hours 168 --traffic-hours 2 --pairs 5000 --edges 24000 \
   --step-seconds 60 --dependency-samples-per-day 4 >"$work/data.lp"
 points=$(wc -l <"$work/data.lp")
 split -l 50000 "$work/data.lp" "$work/part."
