@@ -318,3 +318,39 @@ pub struct BackfillArgs {
     #[command(flatten)]
     pub live: LiveArgs,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_of_the_options_hides_secrets() {
+        let cli = Cli::parse_from([
+            "planet-bq",
+            "once",
+            "traffic",
+            "--influxdb-password",
+            "pa55-word-xyz",
+            "--influxdb-token",
+            "tok-en-xyz",
+        ]);
+        let text = format!("{cli:?}");
+        assert!(!text.contains("pa55-word-xyz") && !text.contains("tok-en-xyz"), "{text}");
+        assert!(text.contains("influxdb_password: \"***\""), "{text}");
+    }
+
+    #[test]
+    fn defaults_are_those_of_the_original() {
+        let Command::Run(args) = Cli::parse_from(["planet-bq", "run"]).command else { panic!("run expected") };
+        let a = args.live;
+        assert_eq!(a.cron_job_schedule_traffic, "30 0 * * * *");
+        assert_eq!(a.cron_job_schedule_dependency, "30 0 11 * * *");
+        assert_eq!(a.cron_job_timeout_second, 300);
+        assert_eq!(a.cron_job_time_offset, Duration(0));
+        assert_eq!((a.log_level.as_str(), a.log_disable_timestamp, a.log_disable_colors), ("info", false, false));
+        assert_eq!(a.influxdb_database, "mothership");
+        assert_eq!(a.bq_traffic_table_id, "planet_exporter_traffic");
+        assert_eq!(a.bq_dependency_table_id, "planet_exporter_dependency");
+        assert_eq!(a.bq_insert_batch_rows, 2000);
+    }
+}
