@@ -25,9 +25,30 @@ pub fn normalize(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
         .collect()
 }
 
+/// Inserts `run` when the first argument is a flag other than help or version: the original
+/// had no subcommands, so its systemd units run `planet-federator-influxdb-to-bq -flag=...`.
+pub fn default_subcommand(mut args: Vec<OsString>) -> Vec<OsString> {
+    let first = args.get(1).and_then(|a| a.to_str()).map(str::to_string);
+    if let Some(first) = first {
+        let name = first.split('=').next().unwrap_or("");
+        if first.starts_with("--") && !matches!(name, "--help" | "--version") {
+            args.insert(1, OsString::from("run"));
+        }
+    }
+    args
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flags_without_a_subcommand_mean_run() {
+        let args = |list: &[&str]| default_subcommand(normalize(list.iter().map(OsString::from)));
+        assert_eq!(args(&["p", "-influxdb-addr=http://x"])[1], "run");
+        assert_eq!(args(&["p", "-version"]), ["p", "--version"]);
+        assert_eq!(args(&["p", "once", "traffic"])[1], "once");
+    }
 
     fn norm(args: &[&str]) -> Vec<String> {
         normalize(args.iter().map(OsString::from)).into_iter().map(|a| a.into_string().expect("utf-8")).collect()

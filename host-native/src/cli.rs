@@ -1,5 +1,8 @@
 //! Command-line definition (clap). Flag names and defaults follow the original Go tool.
 
+use crate::live::source::QueryMode;
+use crate::live::JobSelection;
+use crate::secret::Secret;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use planet_core::{Duration, Format, Precision, Timestamp};
 use std::path::PathBuf;
@@ -26,6 +29,19 @@ pub enum Command {
     /// `/query` JSON (whole or chunked) and CSV answers, and InfluxDB 2.x annotated CSV; the
     /// format of each file is detected from its first line. Several files are merged.
     Analyze(AnalyzeArgs),
+    /// The service: runs the traffic and dependency jobs on their cron schedules (the default
+    /// when no subcommand is given, as the original was invoked).
+    Run(RunArgs),
+    /// One window of one or both jobs, then exit (non-zero on any failure): for a Kubernetes
+    /// CronJob or a systemd timer.
+    Once(OnceArgs),
+    /// Every window the schedule would have produced in a range, in order, resumable.
+    Backfill(BackfillArgs),
+    /// Create the BigQuery dataset and both tables (partitioned, clustered) when missing;
+    /// report existing tables whose schema differs.
+    Init(LiveArgs),
+    /// Check that InfluxDB and the destination are reachable and as expected; non-zero exit if not.
+    Check(LiveArgs),
 }
 
 /// Output encodings of table files.
@@ -84,4 +100,257 @@ pub struct AnalyzeArgs {
     /// Print the per-line warnings of skipped lines (default: the first 10 and a count).
     #[arg(long)]
     pub all_warnings: bool,
+}
+
+/// Log encodings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Options shared by `run`, `once`, `backfill`, `init` and `check`. Names and defaults of the
+/// original's flags are kept; Go's single-dash spelling (`-influxdb-addr=...`) is accepted too.
+#[derive(Debug, Clone, Args)]
+pub struct LiveArgs {
+    /// Cron schedule of the traffic job: 6 fields, seconds first (Quartz style), in UTC.
+    #[arg(long, default_value = "30 0 * * * *", value_name = "CRON")]
+    pub cron_job_schedule_traffic: String,
+
+    /// Cron schedule of the dependency job.
+    #[arg(long, default_value = "30 0 11 * * *", value_name = "CRON")]
+    pub cron_job_schedule_dependency: String,
+
+    /// Timeout of one window of a job, in seconds (queries, analysis and writes).
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub cron_job_timeout_second: u64,
+
+    /// Added to a job's tick before flooring to the hour to get the window end (`-1h5m`
+    /// processes the data of 1h5m ago). Unlike the original, it moves the window itself.
+    #[arg(long, default_value = "0s", value_name = "DURATION", allow_hyphen_values = true)]
+    pub cron_job_time_offset: Duration,
+
+    /// Log level: trace, debug, info, warn, error.
+    #[arg(long, default_value = "info", value_name = "LEVEL")]
+    pub log_level: String,
+
+    /// Leave timestamps out of log lines (journald adds its own).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", default_value = "false", value_name = "BOOL")]
+    pub log_disable_timestamp: bool,
+
+    /// No colors in log lines (they are off anyway when stderr is not a terminal).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", default_value = "false", value_name = "BOOL")]
+    pub log_disable_colors: bool,
+
+    /// Log encoding: text or json.
+    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
+    pub log_format: LogFormat,
+
+    /// InfluxDB base URL (http or https).
+    #[arg(long, env = "INFLUXDB_URL", default_value = "http://127.0.0.1:8086", value_name = "URL")]
+    pub influxdb_addr: String,
+
+    /// InfluxDB user (HTTP Basic auth).
+    #[arg(long, env = "INFLUXDB_USERNAME", default_value = "", value_name = "USER")]
+    pub influxdb_username: String,
+
+    /// InfluxDB password. Prefer the INFLUXDB_PASSWORD variable or --influxdb-password-file:
+    /// a flag's value is visible to every user in `ps`.
+    #[arg(long, env = "INFLUXDB_PASSWORD", hide_env_values = true, default_value = "", value_name = "PASSWORD")]
+    pub influxdb_password: Secret,
+
+    /// File holding the InfluxDB password (trailing newline ignored).
+    #[arg(long, value_name = "FILE")]
+    pub influxdb_password_file: Option<PathBuf>,
+
+    /// InfluxDB token, sent as `Authorization: Token ...` (InfluxDB 2.x/3.x v1 API; 1.8+ takes
+    /// `user:password`). Prefer INFLUXDB_TOKEN or --influxdb-token-file over the flag.
+    #[arg(long, env = "INFLUXDB_TOKEN", hide_env_values = true, default_value = "", value_name = "TOKEN")]
+    pub influxdb_token: Secret,
+
+    /// File holding the InfluxDB token.
+    #[arg(long, value_name = "FILE")]
+    pub influxdb_token_file: Option<PathBuf>,
+
+    /// InfluxDB database (bucket through a DBRP mapping on 2.x/3.x).
+    #[arg(long, env = "INFLUXDB_DATABASE", default_value = "mothership", value_name = "NAME")]
+    pub influxdb_database: String,
+
+    /// Retention policy (default: the database's default one).
+    #[arg(long, env = "INFLUXDB_RETENTION_POLICY", default_value = "", value_name = "NAME")]
+    pub influxdb_retention_policy: String,
+
+    /// pushdown: InfluxDB computes MIN/MAX/SUM/COUNT per group; raw: fetch every point.
+    #[arg(long, value_enum, default_value = "pushdown", value_name = "MODE")]
+    pub influxdb_query_mode: QueryMode,
+
+    /// Cut windows longer than this into slices, one query each (0s: never).
+    #[arg(long, default_value = "0s", value_name = "DURATION")]
+    pub influxdb_query_slice: Duration,
+
+    /// Timeout of one InfluxDB request, in seconds.
+    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    pub influxdb_timeout_second: u64,
+
+    /// Rows per chunk of InfluxDB's chunked answers.
+    #[arg(long, default_value_t = 10_000, value_name = "ROWS")]
+    pub influxdb_chunk_size: usize,
+
+    /// Retries of a transient failure (refused connection, 5xx, timeout, cut answer) of one
+    /// request to InfluxDB or BigQuery, with exponential backoff.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub retries: usize,
+
+    /// First retry delay (doubles each retry, up to 30 s).
+    #[arg(long, default_value = "1s", value_name = "DURATION")]
+    pub retry_delay: Duration,
+
+    /// BigQuery project. Without it rows go to --out DIR.
+    #[arg(long, value_name = "ID")]
+    pub bq_project_id: Option<String>,
+
+    /// BigQuery dataset.
+    #[arg(long, value_name = "ID")]
+    pub bq_dataset_id: Option<String>,
+
+    /// Traffic table.
+    #[arg(long, default_value = "planet_exporter_traffic", value_name = "ID")]
+    pub bq_traffic_table_id: String,
+
+    /// Dependency table.
+    #[arg(long, default_value = "planet_exporter_dependency", value_name = "ID")]
+    pub bq_dependency_table_id: String,
+
+    /// Root URL of a BigQuery emulator (`http://127.0.0.1:9050`; `/bigquery/v2` is added);
+    /// no credentials are used then. BIGQUERY_EMULATOR_HOST=host:port does the same.
+    #[arg(long, env = "BIGQUERY_EMULATOR_HOST", value_name = "URL")]
+    pub bq_endpoint: Option<String>,
+
+    /// Location of the dataset `init` creates (US, EU, ...).
+    #[arg(long, value_name = "LOCATION")]
+    pub bq_location: Option<String>,
+
+    /// Most rows per insertAll request.
+    #[arg(long, default_value_t = 2000, value_name = "ROWS")]
+    pub bq_insert_batch_rows: usize,
+
+    /// Write NDJSON files here (`<table>-<window end>.ndjson`) instead of BigQuery.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Query and aggregate, print the rows that would be written (NDJSON), write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// State file: last completed window per job, incomplete windows, backfill progress.
+    /// Default: $STATE_DIRECTORY, $XDG_STATE_HOME/planet-bq or ~/.local/state/planet-bq,
+    /// file planet-bq-state.json.
+    #[arg(long, env = "PLANET_BQ_STATE_FILE", value_name = "FILE")]
+    pub state_file: Option<PathBuf>,
+
+    /// `run`: most windows per job caught up after downtime or kept for retry.
+    #[arg(long, default_value_t = 48, value_name = "N")]
+    pub catch_up_max_windows: usize,
+
+    /// Serve Prometheus metrics on this address (`127.0.0.1:9273`, `:9273`).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
+
+    /// Traffic window length.
+    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    pub traffic_window: Duration,
+
+    /// Dependency window length.
+    #[arg(long, default_value = "7d", value_name = "DURATION")]
+    pub dependency_window: Duration,
+
+    /// Schema profile: a name (planet-federator) or a JSON file describing one.
+    #[arg(long, default_value = "planet-federator", value_name = "NAME|FILE")]
+    pub profile: String,
+}
+
+/// Options of `planet-bq run`.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Shared options.
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// Options of `planet-bq once`.
+#[derive(Debug, Clone, Args)]
+pub struct OnceArgs {
+    /// traffic, dependency or all.
+    #[arg(value_enum, value_name = "JOB")]
+    pub job: JobSelection,
+
+    /// The tick time (RFC3339): the window ends at floor_to_hour(at + time offset). Default: now.
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<Timestamp>,
+
+    /// Shared options.
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// Options of `planet-bq backfill`.
+#[derive(Debug, Clone, Args)]
+pub struct BackfillArgs {
+    /// traffic, dependency or all.
+    #[arg(value_enum, value_name = "JOB")]
+    pub job: JobSelection,
+
+    /// First tick time of the range (RFC3339, inclusive).
+    #[arg(long, value_name = "RFC3339")]
+    pub from: Timestamp,
+
+    /// End of the range (RFC3339, exclusive).
+    #[arg(long, value_name = "RFC3339")]
+    pub to: Timestamp,
+
+    /// Start over instead of resuming a backfill of the same range.
+    #[arg(long)]
+    pub restart: bool,
+
+    /// Shared options.
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_of_the_options_hides_secrets() {
+        let cli = Cli::parse_from([
+            "planet-bq",
+            "once",
+            "traffic",
+            "--influxdb-password",
+            "pa55-word-xyz",
+            "--influxdb-token",
+            "tok-en-xyz",
+        ]);
+        let text = format!("{cli:?}");
+        assert!(!text.contains("pa55-word-xyz") && !text.contains("tok-en-xyz"), "{text}");
+        assert!(text.contains("influxdb_password: \"***\""), "{text}");
+    }
+
+    #[test]
+    fn defaults_are_those_of_the_original() {
+        let Command::Run(args) = Cli::parse_from(["planet-bq", "run"]).command else { panic!("run expected") };
+        let a = args.live;
+        assert_eq!(a.cron_job_schedule_traffic, "30 0 * * * *");
+        assert_eq!(a.cron_job_schedule_dependency, "30 0 11 * * *");
+        assert_eq!(a.cron_job_timeout_second, 300);
+        assert_eq!(a.cron_job_time_offset, Duration(0));
+        assert_eq!((a.log_level.as_str(), a.log_disable_timestamp, a.log_disable_colors), ("info", false, false));
+        assert_eq!(a.influxdb_database, "mothership");
+        assert_eq!(a.bq_traffic_table_id, "planet_exporter_traffic");
+        assert_eq!(a.bq_dependency_table_id, "planet_exporter_dependency");
+        assert_eq!(a.bq_insert_batch_rows, 2000);
+    }
 }

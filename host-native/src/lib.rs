@@ -5,5 +5,8 @@ pub mod bigquery;
 pub mod cli;
 pub mod commands;
 pub mod influx;
+pub mod live;
+pub mod logging;
 pub mod output;
+pub mod secret;
 pub mod table_print;

@@ -6,9 +6,36 @@ use planet_bq::commands;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse_from(planet_bq::args::normalize(std::env::args_os()));
+    let args = planet_bq::args::default_subcommand(planet_bq::args::normalize(std::env::args_os()));
+    let cli = Cli::parse_from(args);
+    let live = match &cli.command {
+        Command::Analyze(_) => None,
+        Command::Run(a) => Some(a.live.clone()),
+        Command::Once(a) => Some(a.live.clone()),
+        Command::Backfill(a) => Some(a.live.clone()),
+        Command::Init(a) | Command::Check(a) => Some(a.clone()),
+    };
+    if let Some(live) = &live {
+        if let Err(e) = planet_bq::logging::init(live) {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    }
     let result = match cli.command {
         Command::Analyze(args) => commands::analyze::run(args),
+        command => match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+            Ok(runtime) => runtime.block_on(async move {
+                match command {
+                    Command::Run(a) => commands::live::run(a).await,
+                    Command::Once(a) => commands::live::once(a).await,
+                    Command::Backfill(a) => commands::live::backfill(a).await,
+                    Command::Init(a) => commands::live::init(a).await,
+                    Command::Check(a) => commands::live::check(a).await,
+                    Command::Analyze(_) => Ok(()),
+                }
+            }),
+            Err(e) => Err(anyhow::Error::new(e).context("starting the async runtime")),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

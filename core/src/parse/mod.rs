@@ -107,7 +107,7 @@ pub(crate) struct Context<'a> {
 }
 
 /// A format's parser: fed one line at a time (without its line ending), then finished.
-pub(crate) trait LineParser: std::fmt::Debug {
+pub(crate) trait LineParser: std::fmt::Debug + Send {
     fn line(&mut self, line: &str, ctx: &mut Context<'_>) -> std::result::Result<(), LineError>;
     /// Called at the end of the input; may report problems found only then.
     fn finish(&mut self, ctx: &mut Context<'_>) -> Vec<LineError>;
@@ -116,7 +116,7 @@ pub(crate) trait LineParser: std::fmt::Debug {
 /// A parser for a format (not `Auto`).
 pub(crate) fn parser_for(format: Format) -> Box<dyn LineParser> {
     match format {
-        Format::LineProtocol | Format::Auto => Box::new(line_protocol::LineProtocolParser::default()),
+        Format::LineProtocol | Format::Auto => Box::new(line_protocol::LineProtocolParser),
         Format::Csv => Box::new(influx_csv::InfluxCsvParser::default()),
         Format::AnnotatedCsv => Box::new(annotated_csv::AnnotatedCsvParser::default()),
         Format::Json => Box::new(query_json::QueryJsonParser::default()),
