@@ -4,6 +4,7 @@ use crate::aggregate::WindowSpec;
 use crate::parse::Format;
 use crate::profile::Profile;
 use crate::time::{Duration, Precision, Timestamp, HOUR};
+use crate::whatif::WhatIf;
 use serde::Deserialize;
 
 /// What to analyze and how. Deserializes from camelCase (`trafficWindow`) or snake_case keys.
@@ -28,6 +29,10 @@ pub struct Options {
     /// Schema profile. Default: planet-federator.
     #[serde(skip)]
     pub profile: Profile,
+    /// What-if filters, renames and extra statistics (see [`crate::whatif`]), given as keys of
+    /// their own (`minBandwidth`, `excludePorts`, ...). Default: none, the tables as the service writes them.
+    #[serde(flatten)]
+    pub what_if: WhatIf,
 }
 
 impl Default for Options {
@@ -40,6 +45,7 @@ impl Default for Options {
             precision: Precision::Auto,
             strict: false,
             profile: Profile::planet_federator(),
+            what_if: WhatIf::default(),
         }
     }
 }

@@ -5,7 +5,8 @@ use crate::output::write_atomically;
 use crate::table_print;
 use anyhow::{Context, Result};
 use planet_core::rows::{to_csv, to_ndjson};
-use planet_core::{Analysis, Analyzer, Options, Profile};
+use planet_core::whatif::with_percentiles;
+use planet_core::{Analysis, Analyzer, Options, Profile, WhatIf};
 use std::io::Read;
 use std::path::Path;
 
@@ -29,6 +30,14 @@ pub fn options(args: &AnalyzeArgs) -> Result<Options> {
         precision: args.precision,
         strict: args.strict,
         profile,
+        what_if: WhatIf {
+            min_bandwidth: args.min_bandwidth,
+            exclude_ports: args.exclude_ports.clone(),
+            exclude_addresses: args.exclude_addresses.clone(),
+            hide_empty_remote: args.hide_empty_remote,
+            rename: args.rename.iter().cloned().collect(),
+            percentiles: args.percentiles,
+        },
     })
 }
 
@@ -64,9 +73,12 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
     match &args.out {
         Some(dir) => {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            let (ext, traffic, dependency) = match args.out_format {
-                OutFormat::Ndjson => ("ndjson", to_ndjson(&analysis.traffic), to_ndjson(&analysis.dependency)),
-                OutFormat::Csv => ("csv", to_csv(&analysis.traffic), to_csv(&analysis.dependency)),
+            let extended = args.percentiles.then(|| with_percentiles(&analysis.traffic, &analysis.traffic_percentiles));
+            let (ext, traffic, dependency) = match (args.out_format, &extended) {
+                (OutFormat::Ndjson, None) => ("ndjson", to_ndjson(&analysis.traffic), to_ndjson(&analysis.dependency)),
+                (OutFormat::Ndjson, Some(rows)) => ("ndjson", to_ndjson(rows), to_ndjson(&analysis.dependency)),
+                (OutFormat::Csv, None) => ("csv", to_csv(&analysis.traffic), to_csv(&analysis.dependency)),
+                (OutFormat::Csv, Some(rows)) => ("csv", to_csv(rows), to_csv(&analysis.dependency)),
             };
             write_atomically(&dir.join(format!("traffic.{ext}")), traffic.as_bytes())?;
             write_atomically(&dir.join(format!("dependency.{ext}")), dependency.as_bytes())?;
@@ -80,7 +92,12 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
         }
         None => {
             println!("{}\n", window_text(&analysis));
-            println!("{}", table_print::render("Traffic (hourly)", &analysis.traffic));
+            if args.percentiles {
+                let rows = with_percentiles(&analysis.traffic, &analysis.traffic_percentiles);
+                println!("{}", table_print::render("Traffic (hourly)", &rows));
+            } else {
+                println!("{}", table_print::render("Traffic (hourly)", &analysis.traffic));
+            }
             println!("{}", table_print::render("Dependency (daily)", &analysis.dependency));
         }
     }
