@@ -526,6 +526,18 @@ function renderGraph() {
     if (event.target === cy) focusNode(null);
   });
   state.cy = cy;
+  const select = $("graph-focus-select");
+  const first = select.options[0];
+  select.replaceChildren(
+    first,
+    ...g.nodes.map((n) => {
+      const option = document.createElement("option");
+      option.value = nodeId(n.id);
+      option.textContent = n.label;
+      return option;
+    }),
+  );
+  select.disabled = g.nodes.length === 0;
   // Tests and automation read the graph library's model from here.
   window.planetGraph = cy;
   focusNode(null);
@@ -540,6 +552,7 @@ function focusNode(name) {
   if (!cy) return;
   cy.elements().removeClass("faded focus upstream downstream");
   state.focus = name;
+  $("graph-focus-select").value = name === null ? "" : nodeId(name);
   if (name === null) {
     $("graph-focus").textContent = "";
     return;
@@ -647,6 +660,10 @@ function init() {
   $("download-graph-json").addEventListener("click", () => download("graph.json", toGraphJson(state.graph), "application/json"));
   $("download-graph-dot").addEventListener("click", () => download("graph.dot", toDot(state.graph), "text/vnd.graphviz"));
   $("download-comparison-csv").addEventListener("click", () => download("changes.csv", comparisonCsv(), "text/csv"));
+  $("graph-focus-select").addEventListener("change", (e) => {
+    const id = e.target.value;
+    focusNode(id === "" ? null : id.slice(2));
+  });
   $("graph-reset").addEventListener("click", () => {
     focusNode(null);
     state.cy?.fit(undefined, 12);
