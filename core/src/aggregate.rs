@@ -16,7 +16,7 @@ use crate::point::{AggregateValues, PointView};
 use crate::profile::{DependencyRule, Profile, TrafficRule};
 use crate::rows::{nullable, truncate, DependencyRow, TrafficRow};
 use crate::time::{Duration, Timestamp, HOUR};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// Aggregate of one group's values: mergeable in any order with identical results.
@@ -118,7 +118,7 @@ pub struct WindowSpec {
 }
 
 /// The windows actually used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {
     /// Window end, exclusive; also `inventory_date`.
     pub end: Timestamp,
@@ -140,7 +140,7 @@ impl Window {
 }
 
 /// Counters of what the aggregator saw.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
     /// Raw points of the profile's measurements.
     pub points: u64,
