@@ -17,7 +17,7 @@ use crate::profile::{DependencyRule, Profile, TrafficRule};
 use crate::rows::{nullable, truncate, DependencyRow, TrafficRow};
 use crate::time::{Duration, Timestamp, HOUR};
 use crate::whatif::{Histogram, Percentiles, WhatIf};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 /// Aggregate of one group's values: mergeable in any order with identical results.
@@ -141,7 +141,7 @@ pub struct WindowSpec {
 }
 
 /// The windows actually used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {
     /// Window end, exclusive; also `inventory_date`.
     pub end: Timestamp,
@@ -163,7 +163,7 @@ impl Window {
 }
 
 /// Counters of what the aggregator saw.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
     /// Raw points of the profile's measurements.
     pub points: u64,
@@ -178,6 +178,7 @@ pub struct Stats {
     /// Points outside an explicit window.
     pub outside_window: u64,
     /// Traffic points (and pre-aggregated rows) left out by the `min_bandwidth` what-if option.
+    #[serde(default)]
     pub below_min_bandwidth: u64,
 }
 

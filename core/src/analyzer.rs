@@ -6,7 +6,7 @@ use crate::options::Options;
 use crate::parse::{parser_for, Context, Format, LineError, LineParser};
 use crate::rows::{DependencyRow, TrafficRow};
 use crate::whatif::Percentiles;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// At most this many problems are kept with their details; all are counted.
 const MAX_KEPT_ISSUES: usize = 1000;
@@ -30,7 +30,7 @@ pub struct Analysis {
 }
 
 /// Counters of one analysis.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnalysisStats {
     /// Inputs read.
     pub inputs: u64,

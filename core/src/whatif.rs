@@ -37,25 +37,27 @@ use std::fmt;
 use std::str::FromStr;
 
 /// What-if parameters of an analysis. Every default leaves the tables unchanged.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct WhatIf {
     /// Keep only traffic points above this bandwidth in bit/s (the federator uses 1000).
     /// Default: none, every point counts.
-    #[serde(alias = "min_bandwidth")]
+    #[serde(alias = "min_bandwidth", skip_serializing_if = "Option::is_none")]
     pub min_bandwidth: Option<f64>,
     /// Drop dependency rows whose port fully matches this regular expression. Default: none.
-    #[serde(alias = "exclude_ports")]
+    #[serde(alias = "exclude_ports", skip_serializing_if = "Option::is_none")]
     pub exclude_ports: Option<Pattern>,
     /// Drop rows whose remote address fully matches this regular expression. Default: none.
-    #[serde(alias = "exclude_addresses")]
+    #[serde(alias = "exclude_addresses", skip_serializing_if = "Option::is_none")]
     pub exclude_addresses: Option<Pattern>,
     /// Drop rows whose remote hostgroup is empty. Default `false`.
-    #[serde(alias = "hide_empty_remote")]
+    #[serde(alias = "hide_empty_remote", skip_serializing_if = "std::ops::Not::not")]
     pub hide_empty_remote: bool,
     /// Hostgroup renames, `from -> to`; several names mapped to one merge. Default: none.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub rename: BTreeMap<String, String>,
     /// Add p50/p95/p99 bandwidth columns to the traffic rows. Default `false`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub percentiles: bool,
 }
 
@@ -159,6 +161,12 @@ impl fmt::Display for Pattern {
     }
 }
 
+impl Serialize for Pattern {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.source)
+    }
+}
+
 impl<'de> Deserialize<'de> for Pattern {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
@@ -250,7 +258,7 @@ pub const PERCENTILE_COLUMNS: [&str; 3] =
     ["traffic_bandwidth_bits_p50_1h", "traffic_bandwidth_bits_p95_1h", "traffic_bandwidth_bits_p99_1h"];
 
 /// Bandwidth percentiles of one traffic row, truncated like the other bandwidth columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Percentiles {
     /// Median.
     pub p50: i64,
@@ -552,6 +560,8 @@ mod tests {
         assert!(o.what_if.exclude_ports.as_ref().is_some_and(|p| p.matches("53") && !p.matches("530")));
         assert!(o.what_if.hide_empty_remote && o.what_if.percentiles);
         assert_eq!(o.what_if.renamed("a"), "b");
+        let back: Options = serde_json::from_str(&serde_json::to_string(&o).expect("serializes")).expect("round trip");
+        assert_eq!(back, o);
         let bad = serde_json::from_str::<Options>(r#"{"excludeAddresses":"(unclosed"}"#).expect_err("bad regex");
         assert!(bad.to_string().contains("(unclosed"), "{bad}");
     }
