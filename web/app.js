@@ -519,7 +519,7 @@ function renderGraph() {
     hideEdgesOnViewport: big,
     layout: big
       ? { name: "concentric", concentric: (n) => n.degree(), levelWidth: () => 2, minNodeSpacing: 8, animate: false }
-      : { name: "breadthfirst", directed: true, spacingFactor: 1.1, animate: false, padding: 12 },
+      : { name: "cose", animate: false, padding: 16, nodeRepulsion: () => 8000, idealEdgeLength: () => 70 },
   });
   cy.on("tap", "node", (event) => focusNode(event.target.data("name")));
   cy.on("tap", (event) => {
