@@ -28,7 +28,7 @@ import {
 /** Rows rendered at first; more on request, so that a huge table does not block the page. */
 const ROW_LIMIT = 1000;
 /** Graphs larger than this get a cheap layout (the force-directed one grows quadratically). */
-const FORCE_LAYOUT_MAX_NODES = 60;
+const FORCE_LAYOUT_MAX_NODES = 25;
 
 const $ = (id) => document.getElementById(id);
 
@@ -168,7 +168,7 @@ function recompute() {
   const started = performance.now();
   setStatus("reading 0%");
   $("progress").value = 0;
-  worker.onmessage = (event) => {
+  worker.onmessage = async (event) => {
     const msg = event.data;
     if (msg.id !== state.requestId) return;
     if (msg.type === "progress") {
@@ -187,7 +187,7 @@ function recompute() {
       state.baseline = msg.results.baseline ?? null;
       state.timings = { ...msg.timings, total: performance.now() - started };
       showErrors([...warningLines(state.current, ""), ...warningLines(state.baseline, "baseline: ")]);
-      render();
+      if (!(await render(() => id === state.requestId))) return;
       state.timings.rendered = performance.now() - started;
       // A counter that automation can wait on, since "ready" may already be showing.
       document.body.dataset.computations = String(Number(document.body.dataset.computations ?? 0) + 1);
@@ -204,7 +204,12 @@ function recompute() {
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
-function render() {
+/** Lets the browser paint and handle input between two pieces of rendering work. */
+function yieldToBrowser() {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+async function render(isCurrent) {
   const r = state.current;
   const w = r.window;
   $("window-used").textContent = w
@@ -228,9 +233,16 @@ function render() {
     }
   }
   state.limit = { traffic: ROW_LIMIT, dependency: ROW_LIMIT };
+  const t0 = performance.now();
   renderTables();
   renderComparison();
+  const t1 = performance.now();
+  // The graph is drawn in a task of its own, so tables show first and input is handled between.
+  await yieldToBrowser();
+  if (!isCurrent()) return false;
   renderGraph();
+  state.timings.tablesMs = t1 - t0;
+  state.timings.graphMs = performance.now() - t1;
   for (const id of [
     "download-traffic-ndjson",
     "download-traffic-csv",
@@ -242,6 +254,7 @@ function render() {
   ]) {
     $(id).disabled = false;
   }
+  return true;
 }
 
 function matchesFilter(row) {
@@ -477,6 +490,8 @@ const GRAPH_STYLE = [
       "text-background-opacity": 0.85,
       "text-background-padding": "1px",
       "text-rotation": "autorotate",
+      // Labels too small to read are not drawn, which keeps large graphs fast.
+      "min-zoomed-font-size": 7,
     },
   },
   { selector: "edge.added", style: { "line-color": "#1a7f37", "target-arrow-color": "#1a7f37" } },
@@ -518,7 +533,7 @@ function renderGraph() {
     textureOnViewport: big,
     hideEdgesOnViewport: big,
     layout: big
-      ? { name: "concentric", concentric: (n) => n.degree(), levelWidth: () => 2, minNodeSpacing: 8, animate: false }
+      ? { name: "circle", animate: false, padding: 12, sort: (a, b) => (a.id() < b.id() ? -1 : 1) }
       : { name: "cose", animate: false, padding: 16, nodeRepulsion: () => 8000, idealEdgeLength: () => 70 },
   });
   cy.on("tap", "node", (event) => focusNode(event.target.data("name")));
