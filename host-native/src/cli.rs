@@ -84,4 +84,8 @@ pub struct AnalyzeArgs {
     /// Print the per-line warnings of skipped lines (default: the first 10 and a count).
     #[arg(long)]
     pub all_warnings: bool,
+
+    /// Where the analysis runs (--engine native|wasm) and the wasm engine's limits.
+    #[command(flatten)]
+    pub engine: crate::engine::EngineArgs,
 }

@@ -222,8 +222,11 @@ impl Analyzer {
 impl Analyzer {
     /// A new analysis with these options (`Options`; all keys optional).
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "Options")] options: JsValue) -> Result<Analyzer, JsValue> {
-        Ok(Analyzer { inner: Some(planet_core::Analyzer::new(options_from(&options)?)) })
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "Options")] options: Option<JsValue>,
+    ) -> Result<Analyzer, JsValue> {
+        let options = options_from(&options.unwrap_or(JsValue::UNDEFINED))?;
+        Ok(Analyzer { inner: Some(planet_core::Analyzer::new(options)) })
     }
 
     /// Starts a new input (a file) whose name errors and warnings quote; ends the previous one.

@@ -118,7 +118,7 @@ pub(crate) trait LineParser: std::fmt::Debug {
 /// A parser for a format (not `Auto`).
 pub(crate) fn parser_for(format: Format) -> Box<dyn LineParser> {
     match format {
-        Format::LineProtocol | Format::Auto => Box::new(line_protocol::LineProtocolParser::default()),
+        Format::LineProtocol | Format::Auto => Box::new(line_protocol::LineProtocolParser),
         Format::Csv => Box::new(influx_csv::InfluxCsvParser::default()),
         Format::AnnotatedCsv => Box::new(annotated_csv::AnnotatedCsvParser::default()),
         Format::Json => Box::new(query_json::QueryJsonParser::default()),
