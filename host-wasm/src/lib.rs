@@ -185,7 +185,7 @@ fn result_of(analysis: &Analysis) -> Result<JsValue, JsValue> {
 /// Analyzes whole inputs: a `Uint8Array`, a string, `{name, data}`, or an array of them.
 #[wasm_bindgen(skip_typescript)]
 pub fn analyze(inputs: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let mut analyzer = Analyzer::new(options)?;
+    let mut analyzer = Analyzer::new(Some(options))?;
     let list: Vec<JsValue> =
         if js_sys::Array::is_array(&inputs) { js_sys::Array::from(&inputs).iter().collect() } else { vec![inputs] };
     let count = list.len();
