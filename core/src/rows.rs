@@ -225,7 +225,7 @@ mod tests {
 
     #[test]
     fn null_sorts_before_any_string() {
-        let mut rows = vec![traffic("a", Some("x")), traffic("a", Some("")), traffic("b", None)];
+        let mut rows = [traffic("a", Some("x")), traffic("a", Some("")), traffic("b", None)];
         rows.sort();
         let addresses: Vec<_> = rows.iter().map(|r| r.local_hostgroup_address.as_deref()).collect();
         assert_eq!(addresses, [None, Some(""), Some("x")]);

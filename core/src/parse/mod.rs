@@ -154,7 +154,9 @@ pub(crate) fn split_csv_line(line: &str, cells: &mut Vec<String>) -> std::result
 }
 
 /// Splits InfluxDB's escaped tag list `k=v,k2=v2` (backslash escapes commas, equals signs and
-/// spaces, as in line protocol) into unescaped pairs.
+/// spaces, as in line protocol) into unescaped pairs. Any other backslash is literal, as
+/// InfluxDB 1.x stores it (`a\\b` is two backslashes, `\"` a backslash and a quote); the byte
+/// after a backslash is never a separator.
 pub(crate) fn split_tag_list(text: &str, tags: &mut Vec<(String, String)>) -> std::result::Result<(), LineError> {
     tags.clear();
     if text.is_empty() {
@@ -168,7 +170,7 @@ pub(crate) fn split_tag_list(text: &str, tags: &mut Vec<(String, String)>) -> st
         match c {
             '\\' => {
                 let next = chars.next().unwrap_or('\\');
-                if !matches!(next, ',' | '=' | ' ' | '\\' | '"') {
+                if !matches!(next, ',' | '=' | ' ') {
                     (if in_value { &mut value } else { &mut key }).push('\\');
                 }
                 (if in_value { &mut value } else { &mut key }).push(next);
@@ -227,6 +229,16 @@ mod tests {
             ]
         );
         assert!(split_tag_list("novalue", &mut tags).is_err());
+    }
+
+    #[test]
+    fn tag_lists_keep_other_backslashes_literal_like_influxdb_1x() {
+        let mut tags = Vec::new();
+        split_tag_list(r#"a=x\\\\y,b=q\"u,c=C:\dir"#, &mut tags).expect("valid");
+        assert_eq!(
+            tags,
+            vec![("a".into(), r"x\\\\y".into()), ("b".into(), r#"q\"u"#.into()), ("c".into(), r"C:\dir".into())]
+        );
     }
 
     #[test]

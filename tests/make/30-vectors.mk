@@ -1,0 +1,20 @@
+# Shared test vectors: the InfluxDB oracle that made them, and the parity test against influxd.
+# The Rust runners (core/tests/vectors.rs, host-native/tests/vectors_cli.rs, cli_errors.rs) run
+# with `cargo test --workspace` (target `unit`).
+PYTHON ?= python3
+TEST_TARGETS += vectors-oracle-check parity
+.PHONY: vectors vectors-regen vectors-oracle-check parity
+
+vectors: ## Run every vector through the core and the planet-bq binary
+	$(CARGO) test -p planet-core --test vectors
+	$(CARGO) test -p planet-bq --test vectors_cli
+
+vectors-regen: deps-influxdb ## Rewrite tests/vectors/ from a real influxd (the oracle)
+	$(PYTHON) tests/oracle/make_vectors.py
+
+vectors-oracle-check: deps-influxdb ## Regenerate the vectors from a real influxd into a temp dir and diff with the committed ones
+	$(PYTHON) tests/oracle/make_vectors.py --check
+
+parity: deps-influxdb ## planet-bq analyze vs InfluxDB's own answers on a generated fleet (real influxd)
+	$(CARGO) build -p planet-bq
+	$(PYTHON) tests/oracle/parity.py --bin target/debug/planet-bq
