@@ -60,6 +60,7 @@ function formValues() {
       at: $("at").value.trim(),
       trafficWindow: $("traffic-window").value.trim(),
       dependencyWindow: $("dependency-window").value.trim(),
+      format: $("format").value,
       minBandwidth: $("min-bandwidth").value.trim(),
       excludePortsOn: $("exclude-ports-on").checked,
       excludePorts: $("exclude-ports").value.trim(),
@@ -648,7 +649,7 @@ function init() {
   for (const id of ["at", "traffic-window", "dependency-window", "min-bandwidth", "exclude-ports", "exclude-addresses", "rename"]) {
     $(id).addEventListener("change", recompute);
   }
-  for (const id of ["exclude-ports-on", "exclude-addresses-on", "hide-empty-remote", "percentiles"]) {
+  for (const id of ["format", "exclude-ports-on", "exclude-addresses-on", "hide-empty-remote", "percentiles"]) {
     $(id).addEventListener("change", recompute);
   }
   $("hostgroup-filter").addEventListener("input", (e) => {

@@ -62,6 +62,7 @@ export function buildOptions(form) {
   if (form.at) options.at = form.at;
   if (form.trafficWindow) options.trafficWindow = form.trafficWindow;
   if (form.dependencyWindow) options.dependencyWindow = form.dependencyWindow;
+  if (form.format) options.format = form.format;
   if (form.minBandwidth !== "" && form.minBandwidth != null) options.minBandwidth = Number(form.minBandwidth);
   if (form.excludePortsOn && form.excludePorts) options.excludePorts = form.excludePorts;
   if (form.excludeAddressesOn && form.excludeAddresses) options.excludeAddresses = form.excludeAddresses;
@@ -78,6 +79,7 @@ export function cliFlags(options) {
   if (options.at) flags.push("--at", options.at);
   if (options.trafficWindow) flags.push("--traffic-window", options.trafficWindow);
   if (options.dependencyWindow) flags.push("--dependency-window", options.dependencyWindow);
+  if (options.format) flags.push("--format", options.format);
   if (options.minBandwidth != null) flags.push("--min-bandwidth", String(options.minBandwidth));
   if (options.excludePorts) flags.push("--exclude-ports", options.excludePorts);
   if (options.excludeAddresses) flags.push("--exclude-addresses", options.excludeAddresses);

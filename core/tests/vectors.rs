@@ -12,9 +12,13 @@ fn vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
 }
 
+fn known_differences_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors-known-differences")
+}
+
 /// The case folders, in name order.
-fn cases() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = fs::read_dir(vectors_dir())
+fn cases_in(root: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(root)
         .expect("tests/vectors exists")
         .map(|e| e.expect("readable entry").path())
         .filter(|p| p.is_dir())
@@ -59,7 +63,7 @@ fn line_diff(expected: &str, actual: &str) -> String {
 
 #[test]
 fn every_vector_gives_exactly_the_tables_influxdb_gave() {
-    let cases = cases();
+    let cases = cases_in(&vectors_dir());
     assert!(cases.len() >= 20, "expected the committed vectors in {}, found {}", vectors_dir().display(), cases.len());
     let mut failures = Vec::new();
     for dir in &cases {
@@ -98,6 +102,32 @@ fn every_vector_gives_exactly_the_tables_influxdb_gave() {
         cases.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn known_differences_from_influxdb_are_exactly_the_documented_ones() {
+    // tests/vectors-known-differences/README.md: InfluxDB's MEAN sums floats naively in time
+    // order; the core sums exactly. The oracle wrote InfluxDB's tables and, separately, the
+    // exact tables (math.fsum over the server's raw values).
+    let cases = cases_in(&known_differences_dir());
+    assert!(!cases.is_empty(), "no case in {}", known_differences_dir().display());
+    for dir in &cases {
+        let name = dir.file_name().expect("name").to_string_lossy().into_owned();
+        let options: Options = serde_json::from_str(&fs::read_to_string(dir.join("options.json")).expect("options"))
+            .expect("valid options");
+        let files = inputs(dir);
+        let analysis = analyze(files.iter().map(|(n, b)| (n.as_str(), b.as_slice())), options).expect("analyzes");
+        let read = |file: &str| fs::read_to_string(dir.join(file)).expect("expected table");
+        let (influx, exact, actual) =
+            (read("traffic.ndjson"), read("exact-traffic.ndjson"), to_ndjson(&analysis.traffic));
+        assert_ne!(influx, exact, "{name}: InfluxDB no longer differs here; move the case to tests/vectors");
+        assert!(
+            exact == actual,
+            "{name}: traffic differs from the exact tables (- exact, + core):\n{}",
+            line_diff(&exact, &actual)
+        );
+        assert_eq!(to_ndjson(&analysis.dependency), read("dependency.ndjson"), "{name}: dependency");
+    }
 }
 
 #[test]

@@ -110,6 +110,10 @@ pub struct AnalyzeArgs {
     /// What-if: add p50/p95/p99 bandwidth columns to the traffic table (not BigQuery columns).
     #[arg(long, help_heading = "What-if")]
     pub percentiles: bool,
+
+    /// Where the analysis runs (--engine native|wasm) and the wasm engine's limits.
+    #[command(flatten)]
+    pub engine: crate::engine::EngineArgs,
 }
 
 /// `FROM=TO` of `--rename`.

@@ -218,7 +218,7 @@ fn result_of(analysis: &Analysis) -> Result<JsValue, JsValue> {
 /// Analyzes whole inputs: a `Uint8Array`, a string, `{name, data}`, or an array of them.
 #[wasm_bindgen(skip_typescript)]
 pub fn analyze(inputs: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let mut analyzer = Analyzer::new(options)?;
+    let mut analyzer = Analyzer::new(Some(options))?;
     let list: Vec<JsValue> =
         if js_sys::Array::is_array(&inputs) { js_sys::Array::from(&inputs).iter().collect() } else { vec![inputs] };
     let count = list.len();
@@ -255,8 +255,11 @@ impl Analyzer {
 impl Analyzer {
     /// A new analysis with these options (`Options`; all keys optional).
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "Options")] options: JsValue) -> Result<Analyzer, JsValue> {
-        Ok(Analyzer { inner: Some(planet_core::Analyzer::new(options_from(&options)?)) })
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "Options")] options: Option<JsValue>,
+    ) -> Result<Analyzer, JsValue> {
+        let options = options_from(&options.unwrap_or(JsValue::UNDEFINED))?;
+        Ok(Analyzer { inner: Some(planet_core::Analyzer::new(options)) })
     }
 
     /// Starts a new input (a file) whose name errors and warnings quote; ends the previous one.

@@ -9,9 +9,11 @@ import csv
 import decimal
 import io
 import json
+import math
 import os
 import subprocess
 import tempfile
+import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import datetime, timezone
@@ -210,6 +212,17 @@ def dependency_query(direction, start, end):
     )
 
 
+def reference_answer(server, at, traffic_window, dependency_window, aggregates, epoch=None, accept_csv=False):
+    """One `/query` answer holding the four reference statements (traffic aggregates per
+    direction, dependency COUNT(*) with time(1000d)) over [at - window, at), as the live
+    pipeline fetches them."""
+    qs = [traffic_query(d, at - traffic_window, at, aggregates) for d in ("ingress", "egress")]
+    qs += [dependency_query(d, at - dependency_window, at) for d in ("upstream", "downstream")]
+    params = {"epoch": epoch} if epoch else {}
+    headers = {"Accept": "application/csv"} if accept_csv else None
+    return server.raw_query(";".join(qs), params, headers=headers)
+
+
 def nullable(value):
     return value if value else None
 
@@ -219,7 +232,10 @@ def truncate(value):
     return int(value)
 
 
-def traffic_rows(server, at, window):
+def traffic_rows(server, at, window, exact_mean=False):
+    """The traffic rows InfluxDB gives; with exact_mean, the mean is instead the correctly
+    rounded sum of the group's raw values (math.fsum) over their count, for documented
+    differences only."""
     start = at - window
     rows = []
     for direction in ("ingress", "egress"):
@@ -231,6 +247,9 @@ def traffic_rows(server, at, window):
                 # A group without any bandwidth_bps in the window has no series, or null values.
                 if v["min"] is None:
                     continue
+                mean = v["mean"]
+                if exact_mean:
+                    mean = exact_means(server, direction, start, at)[tuple(sorted(tags.items()))]
                 rows.append(
                     {
                         "inventory_date": rfc3339(at),
@@ -241,10 +260,22 @@ def traffic_rows(server, at, window):
                         "remote_hostgroup_address": nullable(tags["remote_address"]),
                         "traffic_bandwidth_bits_min_1h": truncate(v["min"]),
                         "traffic_bandwidth_bits_max_1h": truncate(v["max"]),
-                        "traffic_bandwidth_bits_avg_1h": truncate(v["mean"]),
+                        "traffic_bandwidth_bits_avg_1h": truncate(mean),
                     }
                 )
     return sort_rows(rows, TRAFFIC_COLUMNS)
+
+
+def exact_means(server, direction, start, end):
+    """Correctly rounded mean of each traffic group's raw values in [start, end)."""
+    q = (f'SELECT "bandwidth_bps" FROM "{direction}" WHERE ("service" != \'\') AND {time_bounds(start, end)} '
+         f"GROUP BY service, address, remote_service, remote_address")
+    out = {}
+    for s in server.series(q):
+        values = [row[1] for row in s["values"] if row[1] is not None]
+        if values:
+            out[tuple(sorted(s["tags"].items()))] = math.fsum(values) / len(values)
+    return out
 
 
 def dependency_rows(server, at, window):
@@ -289,35 +320,22 @@ def to_ndjson(rows, columns):
 
 
 def to_csv(rows, columns):
-    """RFC 4180 with a header; NULL an empty cell, an empty string `""` (written independently
-    of the core: Python's csv module with minimal quoting, plus the empty-string rule)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(columns)
-    for row in rows:
-        cells = []
-        for c in columns:
-            v = row[c]
-            cells.append("" if v is None else str(v))
-        writer.writerow(cells)
-    text = buf.getvalue()
-    # csv.writer writes an empty string and a NULL alike; mark the empty strings afterwards.
-    lines = text.splitlines(keepends=True)
-    fixed = [lines[0]]
-    for row, line in zip(rows, lines[1:]):
-        cells = []
-        for c in columns:
-            v = row[c]
-            if v is None:
-                cells.append("")
-            elif v == "":
-                cells.append('""')
-            else:
-                one = io.StringIO()
-                csv.writer(one, lineterminator="", quoting=csv.QUOTE_MINIMAL).writerow([str(v)])
-                cells.append(one.getvalue())
-        fixed.append(",".join(cells) + "\n")
-    return "".join(fixed)
+    """RFC 4180 with a header; NULL an empty cell, an empty string `""`. Written independently
+    of the core: Python's csv module with minimal quoting for each cell, plus the rule that
+    keeps an empty string distinct from NULL."""
+
+    def cell(value):
+        if value is None:
+            return ""
+        if value == "":
+            return '""'
+        one = io.StringIO()
+        csv.writer(one, lineterminator="", quoting=csv.QUOTE_MINIMAL).writerow([str(value)])
+        return one.getvalue()
+
+    lines = [",".join(columns) + "\n"]
+    lines += [",".join(cell(row[c]) for c in columns) + "\n" for row in rows]
+    return "".join(lines)
 
 
 # ---------------------------------------------------------------------------------------------

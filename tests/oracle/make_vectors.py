@@ -8,7 +8,7 @@ server's answers to the reference queries of the original tool, with explicit ha
 bounds [at - window, at). Nothing here calls planet-bq.
 
     make_vectors.py                 rewrite tests/vectors/
-    make_vectors.py --out DIR       write the vectors into DIR instead
+    make_vectors.py --out DIR       write the vectors into DIR (and DIR-known-differences) instead
     make_vectors.py --check         regenerate into a temporary directory and diff with tests/vectors/
 
 Python 3 standard library only.
@@ -76,6 +76,10 @@ downstream,service=サービス,port=8\ 443,process_name=C:\java\ "x",downstream
 upstream,upstream_service=api,protocol=tcp service_dependency=1i @2026-11-22T01:00:00Z
 # Another field instead of service_dependency: COUNT(*) still counts it (count_seen).
 downstream,service=odd,downstream_service=api,protocol=tcp seen=1i @2026-11-22T01:00:00Z
+# Both fields in one series, only `seen` inside the window: COUNT(*) answers count_seen=1 and
+# count_service_dependency=0 on the same row; still one dependency.
+downstream,service=odd2,downstream_service=api,protocol=tcp service_dependency=1i @2026-11-01T00:00:00Z
+downstream,service=odd2,downstream_service=api,protocol=tcp seen=1i @2026-11-22T02:00:00Z
 upstream,service=edge,upstream_service=start,protocol=tcp service_dependency=1i @2026-11-15T14:00:00Z
 upstream,service=edge,upstream_service=before-start,protocol=tcp service_dependency=1i @2026-11-15T13:59:59Z
 downstream,service=edge,downstream_service=end,protocol=tcp service_dependency=1i @2026-11-22T14:00:00Z
@@ -116,11 +120,7 @@ def reference_answers(options, aggregates, epoch=None, accept_csv=False, influx_
         qs += [ix.dependency_query(d, at - dw, at) for d in ("upstream", "downstream")]
         if influx_cli_csv:
             return b"".join(s.cli(q, "-format", "csv") for q in qs)
-        q = ";".join(qs)
-        params = {"epoch": epoch} if epoch else {}
-        if accept_csv:
-            return s.raw_query(q, params, headers={"Accept": "application/csv"})
-        return s.raw_query(q, params)
+        return ix.reference_answer(s, at, tw, dw, aggregates, epoch=epoch, accept_csv=accept_csv)
 
     return make
 
@@ -147,17 +147,24 @@ case("query-json-rfc3339", "`/query` JSON, RFC3339 times, plain `SELECT *` (abse
 case("query-json-epoch-ns", "`/query` JSON with `epoch=ns`", BASE + COMMAS, {"input.json": json_answer(ALL, epoch="ns")}, at=AT)
 case("query-json-epoch-ms", "`/query` JSON with `epoch=ms`", BASE + COMMAS, {"input.json": json_answer(ALL, epoch="ms")}, at=AT)
 case("query-json-epoch-s", "`/query` JSON with `epoch=s`", BASE + COMMAS, {"input.json": json_answer(ALL, epoch="s")}, at=AT)
+case("query-json-epoch-u", "`/query` JSON with `epoch=u` (microseconds)", BASE + COMMAS,
+     {"input.json": json_answer(ALL, epoch="u")}, at=AT)
 case("query-json-chunked", "`/query` chunked NDJSON (`chunk_size=3`, `partial` flags), `GROUP BY *` (tags objects)",
      BASE + COMMAS, {"input.ndjson": json_answer(ALL_GROUPED, chunked="true", chunk_size="3")}, at=AT)
 case("query-csv", "`/query` with `Accept: application/csv`, `GROUP BY *`: tags escaped in one cell, ns times",
      BASE + COMMAS, {"input.csv": csv_answer(ALL_GROUPED)}, at=AT)
-case("query-csv-plain", "`/query` with `Accept: application/csv`, plain `SELECT *`: empty tags cell, tags as columns",
-     BASE + COMMAS, {"input.csv": csv_answer(ALL)}, at=AT)
+case("query-csv-plain", "`/query` with `Accept: application/csv`, plain `SELECT *`: empty tags cell, tags as columns; "
+     "`format` given explicitly",
+     BASE + COMMAS, {"input.csv": csv_answer(ALL)}, at=AT, format="csv")
 case("influx-cli-csv", "`influx -format csv` (ns times), plain `SELECT *`",
      BASE + COMMAS, {"input.csv": cli(ALL, "-format", "csv")}, at=AT)
 case("influx-cli-csv-rfc3339", "`influx -format csv -precision rfc3339` with `GROUP BY *` (header repeated per series; "
      "the CLI writes tags unescaped, so this source has no commas or equals signs in tags)",
      BASE, {"input.csv": cli(ALL_GROUPED, "-format", "csv", "-precision", "rfc3339")}, at=AT)
+case("influx-cli-csv-ms", "`influx -format csv -precision ms` (millisecond integers), plain `SELECT *`",
+     BASE + COMMAS, {"input.csv": cli(ALL, "-format", "csv", "-precision", "ms")}, at=AT)
+case("influx-cli-json-s", "`influx -format json -precision s` (second integers)",
+     BASE + COMMAS, {"input.json": cli(ALL, "-format", "json", "-precision", "s")}, at=AT)
 case("influx-cli-json", "`influx -format json` (one document on one line)",
      BASE + COMMAS, {"input.json": cli(ALL, "-format", "json")}, at=AT)
 case("influx-cli-json-pretty", "`influx -format json -pretty` with `GROUP BY *` (a document over many lines)",
@@ -307,6 +314,34 @@ ingress,service=big,remote_service=a bandwidth_bps=1.2345678901e+12 @2026-11-22T
 ingress,service=big,remote_service=a bandwidth_bps=9.87654321e11 @2026-11-22T13:14:00Z
 """), {"input.lp": "source"}, at=AT)
 
+MEAN_ORDER = lp(r"""
+# The same three values in two time orders. InfluxDB's MEAN is a naive float sum in time order:
+# 4.1 + 4.3 + 3.6 = 11.999999999999998 -> 3.9999999999999996 -> avg 3, but 3.6 + 4.3 + 4.1 -> 4.
+ingress,service=a bandwidth_bps=4.1 @2026-11-22T13:00:00Z
+ingress,service=a bandwidth_bps=4.3 @2026-11-22T13:01:00Z
+ingress,service=a bandwidth_bps=3.6 @2026-11-22T13:02:00Z
+ingress,service=b bandwidth_bps=3.6 @2026-11-22T13:00:00Z
+ingress,service=b bandwidth_bps=4.3 @2026-11-22T13:01:00Z
+ingress,service=b bandwidth_bps=4.1 @2026-11-22T13:02:00Z
+""")
+case("mean-summation-order-groupby", "InfluxDB's MEAN depends on the order of the points (naive float sum); from a "
+     "`MIN, MAX, SUM, COUNT` answer the core divides InfluxDB's own SUM, so it gives InfluxDB's avg exactly "
+     "(3 and 4); see ../vectors-known-differences for raw points", MEAN_ORDER,
+     {"input.json": reference_answers({"at": AT}, ("MIN", "MAX", "SUM", "COUNT"), epoch="ns")}, at=AT)
+
+# Documented differences: the expected tables are still InfluxDB's, but the core deliberately
+# computes something else; `exact-*.ndjson` hold what the core must give, computed here with
+# math.fsum from the server's raw values (not by the core).
+KNOWN = [{
+    "name": "mean-summation-order",
+    "about": "raw points whose InfluxDB MEAN (naive sum in time order) truncates to 3 for `a` and 4 for `b` (same "
+             "values, other order); the core's exact sum gives 4 for both, independent of order and of how the "
+             "input is split",
+    "source": MEAN_ORDER,
+    "inputs": {"input.lp": "source"},
+    "options": {"at": AT},
+}]
+
 case("dependency-ports", "downstream rows take `port` as the local port, upstream rows `upstream_port` as the remote "
      "port; the other port tag is not grouped by (two points differing only by it are one row)", lp(r"""
 downstream,service=api,port=8080,downstream_service=web,protocol=tcp service_dependency=1i @2026-11-22T10:00:00Z
@@ -353,6 +388,10 @@ def build_case(server, c, out_dir):
         f.write(ix.to_ndjson(traffic, ix.TRAFFIC_COLUMNS))
     with open(os.path.join(d, "dependency.ndjson"), "w") as f:
         f.write(ix.to_ndjson(dependency, ix.DEPENDENCY_COLUMNS))
+    if c.get("known"):
+        exact = ix.traffic_rows(server, at, tw, exact_mean=True)
+        with open(os.path.join(d, "exact-traffic.ndjson"), "w") as f:
+            f.write(ix.to_ndjson(exact, ix.TRAFFIC_COLUMNS))
     if c["options"].get("_csv"):
         with open(os.path.join(d, "traffic.csv"), "w") as f:
             f.write(ix.to_csv(traffic, ix.TRAFFIC_COLUMNS))
@@ -391,6 +430,20 @@ core keeps whatever their time: the oracle asked for them with the case's own `a
 """
 
 
+KNOWN_HEAD = """# Known differences from InfluxDB
+
+Generated with tests/vectors by `tests/oracle/make_vectors.py`. Same layout, but here the core
+deliberately differs from InfluxDB's answer: `traffic.ndjson` and `dependency.ndjson` are still
+what InfluxDB gives, and `exact-traffic.ndjson` is what the core must give, computed by the
+oracle from the server's raw values with `math.fsum` (the correctly rounded sum). The core test
+checks both: that the core gives the exact tables, and that they differ from InfluxDB's only
+where documented. On the generated fleet of the parity test this never changed an integer.
+
+| case | traffic rows | dependency rows | what differs |
+|---|---|---|---|
+"""
+
+
 def generate(out_dir):
     os.makedirs(out_dir, exist_ok=True)
     lines = []
@@ -399,8 +452,16 @@ def generate(out_dir):
             nt, nd = build_case(server, c, out_dir)
             lines.append(f"| `{c['name']}` | {nt} | {nd} | {c['about']} |\n")
             print(f"{c['name']}: {nt} traffic, {nd} dependency rows", file=sys.stderr)
+        known_dir = out_dir + "-known-differences"
+        known_lines = []
+        for c in KNOWN:
+            c = dict(c, known=True)
+            nt, nd = build_case(server, c, known_dir)
+            known_lines.append(f"| `{c['name']}` | {nt} | {nd} | {c['about']} |\n")
     with open(os.path.join(out_dir, "README.md"), "w") as f:
         f.write(INDEX_HEAD + "".join(lines))
+    with open(os.path.join(known_dir, "README.md"), "w") as f:
+        f.write(KNOWN_HEAD + "".join(known_lines))
 
 
 def diff_trees(a, b):
@@ -433,23 +494,25 @@ def main():
     if args.check:
         tmp = tempfile.mkdtemp(prefix="planet-vectors-")
         try:
-            generate(tmp)
-            problems = diff_trees(VECTORS, tmp)
+            generate(os.path.join(tmp, "vectors"))
+            problems = diff_trees(VECTORS, os.path.join(tmp, "vectors"))
+            problems += diff_trees(VECTORS + "-known-differences", os.path.join(tmp, "vectors-known-differences"))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         if problems:
             print("\n".join(problems))
             print(f"vectors differ from what InfluxDB answers now ({len(problems)} problem(s)): run `make vectors-regen`")
             return 1
-        print(f"vectors-oracle-check: the {len(CASES)} committed cases are exactly what InfluxDB answers")
+        print(f"vectors-oracle-check: the {len(CASES)} + {len(KNOWN)} committed cases are exactly what InfluxDB answers")
         return 0
     out = args.out or VECTORS
     if not args.out:
         # Start clean so that removed cases or inputs do not linger.
-        for name in os.listdir(out) if os.path.isdir(out) else []:
-            path = os.path.join(out, name)
-            if os.path.isdir(path):
-                shutil.rmtree(path)
+        for root in (out, out + "-known-differences"):
+            for name in os.listdir(root) if os.path.isdir(root) else []:
+                path = os.path.join(root, name)
+                if os.path.isdir(path):
+                    shutil.rmtree(path)
     generate(out)
     return 0
 

@@ -86,6 +86,7 @@ async function load(files, options = {}, baseline = []) {
     document.getElementById("at").value = o.at ?? "";
     document.getElementById("traffic-window").value = o.trafficWindow ?? "1h";
     document.getElementById("dependency-window").value = o.dependencyWindow ?? "7d";
+    document.getElementById("format").value = o.format ?? "";
   }, options);
   if (baseline.length > 0) {
     const n = await computations();
@@ -237,6 +238,7 @@ test("every test vector gives exactly the expected rows and NDJSON", async (t) =
       if (options.at) flags.push("--at", options.at);
       if (options.trafficWindow) flags.push("--traffic-window", options.trafficWindow);
       if (options.dependencyWindow) flags.push("--dependency-window", options.dependencyWindow);
+      if (options.format) flags.push("--format", options.format);
       const fromCli = cli(inputs, flags);
       const trafficNdjson = await downloadText("download-traffic-ndjson");
       const dependencyNdjson = await downloadText("download-dependency-ndjson");
