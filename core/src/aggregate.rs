@@ -16,8 +16,9 @@ use crate::point::{AggregateValues, PointView};
 use crate::profile::{DependencyRule, Profile, TrafficRule};
 use crate::rows::{nullable, truncate, DependencyRow, TrafficRow};
 use crate::time::{Duration, Timestamp, HOUR};
-use serde::Serialize;
-use std::collections::HashMap;
+use crate::whatif::{Histogram, Percentiles, WhatIf};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// Aggregate of one group's values: mergeable in any order with identical results.
@@ -38,13 +39,25 @@ pub struct Partial {
     pub first: i64,
     /// Latest time seen (ns).
     pub last: i64,
+    /// Distribution of the values, kept only for the `percentiles` what-if option; `None` as
+    /// soon as a pre-aggregated row (which has no distribution) is merged in.
+    pub histogram: Option<Histogram>,
 }
 
 impl Partial {
     fn of_value(value: f64, time: i64) -> Partial {
         let mut sum = ExactSum::new();
         sum.add(value);
-        Partial { count: 1, min: value, max: value, sum, given_mean: None, first: time, last: time }
+        Partial { count: 1, min: value, max: value, sum, given_mean: None, first: time, last: time, histogram: None }
+    }
+
+    fn with_histogram(mut self, wanted: bool) -> Partial {
+        if wanted {
+            let mut h = Histogram::default();
+            h.add(self.min);
+            self.histogram = Some(h);
+        }
+        self
     }
 
     fn add_value(&mut self, value: f64, time: i64) {
@@ -54,6 +67,9 @@ impl Partial {
         self.max = self.max.max(value);
         self.sum.add(value);
         self.given_mean = None;
+        if let Some(h) = self.histogram.as_mut() {
+            h.add(value);
+        }
         self.first = self.first.min(time);
         self.last = self.last.max(time);
     }
@@ -65,6 +81,13 @@ impl Partial {
         self.max = self.max.max(other.max);
         self.sum.merge(&other.sum);
         self.given_mean = None;
+        self.histogram = match (self.histogram.take(), &other.histogram) {
+            (Some(mut mine), Some(theirs)) => {
+                mine.merge(theirs);
+                Some(mine)
+            }
+            _ => None,
+        };
         self.first = self.first.min(other.first);
         self.last = self.last.max(other.last);
     }
@@ -91,7 +114,7 @@ impl Partial {
         if count == 0 {
             return None;
         }
-        Some(Partial { count, min, max, sum, given_mean, first: time, last: time })
+        Some(Partial { count, min, max, sum, given_mean, first: time, last: time, histogram: None })
     }
 
     /// The mean as InfluxDB's MEAN gives it: sum / count.
@@ -119,7 +142,7 @@ pub struct WindowSpec {
 }
 
 /// The windows actually used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {
     /// Window end, exclusive; also `inventory_date`.
     pub end: Timestamp,
@@ -141,7 +164,7 @@ impl Window {
 }
 
 /// Counters of what the aggregator saw.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
     /// Raw points of the profile's measurements.
     pub points: u64,
@@ -155,6 +178,9 @@ pub struct Stats {
     pub without_traffic_value: u64,
     /// Points outside an explicit window.
     pub outside_window: u64,
+    /// Traffic points (and pre-aggregated rows) left out by the `min_bandwidth` what-if option.
+    #[serde(default)]
+    pub below_min_bandwidth: u64,
 }
 
 impl Stats {
@@ -165,6 +191,7 @@ impl Stats {
         self.without_local_hostgroup += o.without_local_hostgroup;
         self.without_traffic_value += o.without_traffic_value;
         self.outside_window += o.outside_window;
+        self.below_min_bandwidth += o.below_min_bandwidth;
     }
 }
 
@@ -302,6 +329,7 @@ pub struct Aggregator {
     newest: Option<i64>,
     key: Vec<u8>,
     stats: Stats,
+    what_if: WhatIf,
 }
 
 impl Aggregator {
@@ -317,7 +345,13 @@ impl Aggregator {
             newest: None,
             key: Vec::new(),
             stats: Stats::default(),
+            what_if: WhatIf::default(),
         }
+    }
+
+    /// Sets the what-if parameters (see [`crate::whatif`]); call before observing anything.
+    pub fn set_what_if(&mut self, what_if: WhatIf) {
+        self.what_if = what_if;
     }
 
     /// Counters so far.
@@ -461,6 +495,10 @@ impl Aggregator {
                 }
             }
         }
+        if !self.what_if.keeps_bandwidth(aggregated.as_ref().map_or(value, |p| p.max)) {
+            self.stats.below_min_bandwidth += 1;
+            return;
+        }
         let index = match *known {
             Some(i) => i,
             None => {
@@ -486,12 +524,13 @@ impl Aggregator {
             None => {
                 let bucket = self.bucket_of(time);
                 let horizon = self.prune_horizon();
+                let percentiles = self.what_if.percentiles;
                 let group = &mut self.traffic[index];
                 if let Some((_, p)) = group.buckets.iter_mut().rev().find(|(b, _)| *b == bucket) {
                     p.add_value(value, time);
                 } else if bucket >= horizon {
                     group.buckets.retain(|(b, _)| *b >= horizon);
-                    group.buckets.push((bucket, Partial::of_value(value, time)));
+                    group.buckets.push((bucket, Partial::of_value(value, time).with_histogram(percentiles)));
                 }
             }
         }
@@ -621,10 +660,16 @@ impl Aggregator {
     /// The rows of both tables, sorted by their columns.
     pub fn tables(&self) -> Tables {
         let Some(window) = self.window() else {
-            return Tables { window: None, traffic: Vec::new(), dependency: Vec::new() };
+            return Tables {
+                window: None,
+                traffic: Vec::new(),
+                dependency: Vec::new(),
+                traffic_percentiles: Vec::new(),
+            };
         };
         let first_bucket = self.first_bucket(window.end);
-        let mut traffic = Vec::new();
+        // Keyed by rule and (renamed) tags, so that hostgroups renamed to one name merge.
+        let mut groups: BTreeMap<(usize, [String; 4]), Partial> = BTreeMap::new();
         for g in &self.traffic {
             let mut total = g.aggregated.clone();
             for (b, p) in &g.buckets {
@@ -633,18 +678,37 @@ impl Aggregator {
                 }
             }
             let Some(p) = total else { continue };
-            let r = &self.profile.traffic[g.rule];
-            traffic.push(TrafficRow {
+            let mut tags = g.tags.clone();
+            for i in [0, 2] {
+                tags[i] = self.what_if.renamed(&tags[i]).to_string();
+            }
+            if !self.what_if.keeps_traffic(&tags) {
+                continue;
+            }
+            match groups.entry((g.rule, tags)) {
+                std::collections::btree_map::Entry::Occupied(mut e) => e.get_mut().merge(&p),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(p);
+                }
+            }
+        }
+        let mut traffic = Vec::with_capacity(groups.len());
+        for ((rule, tags), p) in groups {
+            let r = &self.profile.traffic[rule];
+            let percentiles = p.histogram.as_ref().and_then(|h| Percentiles::of(h, p.min, p.max));
+            let [local, local_address, remote, remote_address] = tags;
+            let row = TrafficRow {
                 inventory_date: window.end,
                 traffic_direction: r.direction.clone(),
-                local_hostgroup: g.tags[0].clone(),
-                local_hostgroup_address: nullable(&g.tags[1]),
-                remote_hostgroup: g.tags[2].clone(),
-                remote_hostgroup_address: nullable(&g.tags[3]),
+                local_hostgroup: local,
+                local_hostgroup_address: nullable(&local_address),
+                remote_hostgroup: remote,
+                remote_hostgroup_address: nullable(&remote_address),
                 traffic_bandwidth_bits_min_1h: truncate(p.min),
                 traffic_bandwidth_bits_max_1h: truncate(p.max),
                 traffic_bandwidth_bits_avg_1h: truncate(p.mean()),
-            });
+            };
+            traffic.push((row, percentiles));
         }
         let mut dependency = Vec::new();
         for g in &self.dependency {
@@ -669,9 +733,14 @@ impl Aggregator {
                 remote_hostgroup_address_port: nullable(&t[7]),
             });
         }
-        traffic.sort_unstable();
+        traffic.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         dependency.sort_unstable();
-        Tables { window: Some(window), traffic, dependency }
+        self.what_if.apply_to_dependencies(&mut dependency);
+        let (traffic, mut traffic_percentiles): (Vec<_>, Vec<_>) = traffic.into_iter().unzip();
+        if !self.what_if.percentiles {
+            traffic_percentiles.clear();
+        }
+        Tables { window: Some(window), traffic, dependency, traffic_percentiles }
     }
 }
 
@@ -684,4 +753,7 @@ pub struct Tables {
     pub traffic: Vec<TrafficRow>,
     /// Daily dependency rows, sorted.
     pub dependency: Vec<DependencyRow>,
+    /// Percentiles of each traffic row, in the same order, with the `percentiles` what-if
+    /// option; empty otherwise.
+    pub traffic_percentiles: Vec<Option<Percentiles>>,
 }

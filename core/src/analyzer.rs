@@ -5,7 +5,8 @@ use crate::error::{quote, Error, Location, ParseIssue, Result};
 use crate::options::Options;
 use crate::parse::{parser_for, Context, Format, LineError, LineParser};
 use crate::rows::{DependencyRow, TrafficRow};
-use serde::Serialize;
+use crate::whatif::Percentiles;
+use serde::{Deserialize, Serialize};
 
 /// At most this many problems are kept with their details; all are counted.
 const MAX_KEPT_ISSUES: usize = 1000;
@@ -19,6 +20,9 @@ pub struct Analysis {
     pub traffic: Vec<TrafficRow>,
     /// Daily dependency rows, sorted by their columns.
     pub dependency: Vec<DependencyRow>,
+    /// Percentiles of each traffic row, in the same order, when the `percentiles` what-if
+    /// option is on; empty otherwise.
+    pub traffic_percentiles: Vec<Option<Percentiles>>,
     /// Malformed lines that were skipped (the first [`MAX_KEPT_ISSUES`]).
     pub warnings: Vec<ParseIssue>,
     /// Counters.
@@ -26,7 +30,7 @@ pub struct Analysis {
 }
 
 /// Counters of one analysis.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnalysisStats {
     /// Inputs read.
     pub inputs: u64,
@@ -78,7 +82,8 @@ pub struct Analyzer {
 impl Analyzer {
     /// A new analysis with these options.
     pub fn new(options: Options) -> Analyzer {
-        let aggregator = Aggregator::new(options.profile.clone(), options.window_spec());
+        let mut aggregator = Aggregator::new(options.profile.clone(), options.window_spec());
+        aggregator.set_what_if(options.what_if.clone());
         Analyzer { options, aggregator, input: None, warnings: Vec::new(), stats: AnalysisStats::default() }
     }
 
@@ -244,11 +249,11 @@ impl Analyzer {
     /// Ends the current input and returns the tables.
     pub fn finish(mut self) -> Result<Analysis> {
         self.end_input()?;
-        let Tables { window, traffic, dependency } = self.aggregator.tables();
+        let Tables { window, traffic, dependency, traffic_percentiles } = self.aggregator.tables();
         let mut stats = self.stats;
         stats.aggregate = self.aggregator.stats();
         stats.groups = self.aggregator.group_count() as u64;
-        Ok(Analysis { window, traffic, dependency, warnings: self.warnings, stats })
+        Ok(Analysis { window, traffic, dependency, traffic_percentiles, warnings: self.warnings, stats })
     }
 }
 

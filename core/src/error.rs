@@ -19,7 +19,7 @@ pub fn quote(input: &str) -> String {
 }
 
 /// Where a problem was found: the input's name and the 1-based line number.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Location {
     /// Name of the input (a file name, `-` for stdin, or a name given by the host).
     pub input: String,
@@ -34,7 +34,7 @@ impl fmt::Display for Location {
 }
 
 /// A malformed record: where it is, what is wrong, and a quote of it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ParseIssue {
     /// Where the record was.
     #[serde(flatten)]

@@ -30,6 +30,7 @@ pub mod point;
 pub mod profile;
 pub mod rows;
 pub mod time;
+pub mod whatif;
 
 pub use aggregate::{Aggregator, Partial, Stats, Tables, Window, WindowSpec};
 pub use analyzer::{analyze, Analysis, AnalysisStats, Analyzer};
@@ -39,3 +40,4 @@ pub use parse::Format;
 pub use profile::Profile;
 pub use rows::{DependencyRow, TrafficRow};
 pub use time::{Duration, Precision, Timestamp};
+pub use whatif::WhatIf;

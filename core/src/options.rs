@@ -4,10 +4,11 @@ use crate::aggregate::WindowSpec;
 use crate::parse::Format;
 use crate::profile::Profile;
 use crate::time::{Duration, Precision, Timestamp, HOUR};
-use serde::Deserialize;
+use crate::whatif::WhatIf;
+use serde::{Deserialize, Serialize};
 
 /// What to analyze and how. Deserializes from camelCase (`trafficWindow`) or snake_case keys.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Options {
     /// Window end and `inventory_date`. Default: the start of the next whole hour after the
@@ -28,6 +29,10 @@ pub struct Options {
     /// Schema profile. Default: planet-federator.
     #[serde(skip)]
     pub profile: Profile,
+    /// What-if filters, renames and extra statistics (see [`crate::whatif`]), given as keys of
+    /// their own (`minBandwidth`, `excludePorts`, ...). Default: none, the tables as the service writes them.
+    #[serde(flatten)]
+    pub what_if: WhatIf,
 }
 
 impl Default for Options {
@@ -40,6 +45,7 @@ impl Default for Options {
             precision: Precision::Auto,
             strict: false,
             profile: Profile::planet_federator(),
+            what_if: WhatIf::default(),
         }
     }
 }
@@ -64,5 +70,25 @@ mod tests {
         assert!(o.strict);
         assert_eq!(o.at.map(|t| t.to_rfc3339()).as_deref(), Some("2026-11-22T13:00:00Z"));
         assert!(serde_json::from_str::<Options>(r#"{"trafficWindow":"90"}"#).is_err());
+    }
+
+    #[test]
+    fn options_survive_a_json_round_trip_as_hosts_pass_them_to_a_guest() {
+        let o: Options = serde_json::from_str(
+            r#"{"at":"2026-11-22T13:00:00.5Z","trafficWindow":"1h30m","dependencyWindow":"36h","format":"lp","precision":"ms","strict":true}"#,
+        )
+        .expect("valid options");
+        let text = serde_json::to_string(&o).expect("serializable");
+        assert_eq!(
+            text,
+            r#"{"at":"2026-11-22T13:00:00.500Z","trafficWindow":"1h30m","dependencyWindow":"1d12h","format":"line-protocol","precision":"ms","strict":true}"#
+        );
+        assert_eq!(serde_json::from_str::<Options>(&text).expect("round trip"), o);
+    }
+
+    #[test]
+    fn unknown_option_keys_are_ignored_so_older_cores_accept_newer_hosts() {
+        let o: Options = serde_json::from_str(r#"{"strict":true,"somethingNew":1}"#).expect("accepted");
+        assert!(o.strict);
     }
 }

@@ -5,10 +5,10 @@
 //! schema planet-federator writes (REFERENCE.md, "InfluxDB schema written by planet-federator").
 
 use crate::error::{Error, Result};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// How one measurement becomes rows of the traffic table.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrafficRule {
     /// Measurement name, e.g. `ingress`.
     pub measurement: String,
@@ -27,7 +27,7 @@ pub struct TrafficRule {
 }
 
 /// How one measurement becomes rows of the dependency table.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DependencyRule {
     /// Measurement name, e.g. `upstream`.
     pub measurement: String,
@@ -52,7 +52,7 @@ pub struct DependencyRule {
 }
 
 /// A complete mapping from an InfluxDB schema to the two tables.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
     /// Short name, e.g. `planet-federator`.
     pub name: String,

@@ -5,7 +5,7 @@
 //! with NULL before any string, which makes every output byte-for-byte reproducible.
 
 use crate::time::Timestamp;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 /// Column names of the traffic table, in table order.
 pub const TRAFFIC_COLUMNS: [&str; 9] = [
@@ -39,7 +39,7 @@ fn rfc3339<S: Serializer>(ts: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
 }
 
 /// One row of the hourly traffic table.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct TrafficRow {
     /// End of the window (the job's time).
     #[serde(serialize_with = "rfc3339")]
@@ -63,7 +63,7 @@ pub struct TrafficRow {
 }
 
 /// One row of the daily dependency table.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct DependencyRow {
     /// End of the window (the job's time).
     #[serde(serialize_with = "rfc3339")]

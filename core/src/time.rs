@@ -2,7 +2,7 @@
 
 use crate::error::{quote, Error, Result};
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
@@ -163,6 +163,13 @@ impl FromStr for Duration {
     }
 }
 
+/// Written in the form `Display` gives, which `FromStr` reads back exactly.
+impl Serialize for Duration {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl<'de> Deserialize<'de> for Duration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let text = String::deserialize(d)?;
@@ -171,7 +178,7 @@ impl<'de> Deserialize<'de> for Duration {
 }
 
 /// How to read an integer timestamp whose unit the format does not state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
     /// Guess from the magnitude: InfluxDB writes nanoseconds, but `/query?epoch=s|ms|us` and

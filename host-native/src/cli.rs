@@ -100,6 +100,43 @@ pub struct AnalyzeArgs {
     /// Print the per-line warnings of skipped lines (default: the first 10 and a count).
     #[arg(long)]
     pub all_warnings: bool,
+
+    /// What-if: keep only traffic points above this bandwidth in bit/s, as planet-federator
+    /// keeps pairs above 1000 (pre-aggregated rows are dropped when their max is at or below).
+    #[arg(long, value_name = "BPS", help_heading = "What-if")]
+    pub min_bandwidth: Option<f64>,
+
+    /// What-if: drop dependency rows whose port fully matches this regular expression
+    /// (the federator's list: 22|53|111|8301|8300|8500|3025|3022|51666|9100|19100|5666|25|8600|11910|11560).
+    #[arg(long, value_name = "REGEX", help_heading = "What-if")]
+    pub exclude_ports: Option<planet_core::whatif::Pattern>,
+
+    /// What-if: drop rows of both tables whose remote address fully matches this regular expression.
+    #[arg(long, value_name = "REGEX", help_heading = "What-if")]
+    pub exclude_addresses: Option<planet_core::whatif::Pattern>,
+
+    /// What-if: drop rows whose remote hostgroup is empty (after renaming).
+    #[arg(long, help_heading = "What-if")]
+    pub hide_empty_remote: bool,
+
+    /// What-if: show hostgroup FROM as TO (repeatable); hostgroups renamed to one name merge.
+    #[arg(long, value_name = "FROM=TO", value_parser = parse_rename, help_heading = "What-if")]
+    pub rename: Vec<(String, String)>,
+
+    /// What-if: add p50/p95/p99 bandwidth columns to the traffic table (not BigQuery columns).
+    #[arg(long, help_heading = "What-if")]
+    pub percentiles: bool,
+
+    /// Where the analysis runs (--engine native|wasm) and the wasm engine's limits.
+    #[command(flatten)]
+    pub engine: crate::engine::EngineArgs,
+}
+
+/// `FROM=TO` of `--rename`.
+fn parse_rename(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(from, to)| (from.to_string(), to.to_string()))
+        .ok_or_else(|| format!("expected FROM=TO, got {text:?}"))
 }
 
 /// Log encodings.

@@ -4,6 +4,7 @@ pub mod args;
 pub mod bigquery;
 pub mod cli;
 pub mod commands;
+pub mod engine;
 pub mod influx;
 pub mod live;
 pub mod logging;

@@ -13,23 +13,25 @@ pub(crate) mod query_json;
 use crate::aggregate::Aggregator;
 use crate::error::{Error, Result};
 use crate::time::Precision;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
 /// The export formats the core reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// Detect from the first line of each input.
     #[default]
     Auto,
     /// Line protocol, bare or as `influx_inspect export` writes it.
+    #[serde(alias = "lp")]
     LineProtocol,
     /// `influx -format csv` and `/query` with `Accept: application/csv`.
     Csv,
     /// InfluxDB 2.x annotated CSV.
     AnnotatedCsv,
     /// `/query` JSON (whole or chunked NDJSON) and `influx -format json`.
+    #[serde(alias = "ndjson")]
     Json,
 }
 
@@ -116,7 +118,7 @@ pub(crate) trait LineParser: std::fmt::Debug + Send {
 /// A parser for a format (not `Auto`).
 pub(crate) fn parser_for(format: Format) -> Box<dyn LineParser> {
     match format {
-        Format::LineProtocol | Format::Auto => Box::new(line_protocol::LineProtocolParser),
+        Format::LineProtocol | Format::Auto => Box::new(line_protocol::LineProtocolParser::default()),
         Format::Csv => Box::new(influx_csv::InfluxCsvParser::default()),
         Format::AnnotatedCsv => Box::new(annotated_csv::AnnotatedCsvParser::default()),
         Format::Json => Box::new(query_json::QueryJsonParser::default()),

@@ -1,16 +1,15 @@
 //! `planet-bq analyze`: both tables from export files, with no server.
 
 use crate::cli::{AnalyzeArgs, OutFormat};
+use crate::engine::{EngineOutput, Session, CHUNK};
 use crate::output::write_atomically;
 use crate::table_print;
 use anyhow::{Context, Result};
-use planet_core::rows::{to_csv, to_ndjson};
-use planet_core::{Analysis, Analyzer, Options, Profile};
+use planet_core::rows::to_csv;
+use planet_core::whatif::with_percentiles;
+use planet_core::{Analysis, Options, Profile, WhatIf};
 use std::io::Read;
 use std::path::Path;
-
-/// Chunk size for reading inputs: large enough to amortize calls, small enough to stream.
-const CHUNK: usize = 1 << 20;
 
 /// Builds core options from the flags.
 pub fn options(args: &AnalyzeArgs) -> Result<Options> {
@@ -29,12 +28,21 @@ pub fn options(args: &AnalyzeArgs) -> Result<Options> {
         precision: args.precision,
         strict: args.strict,
         profile,
+        what_if: WhatIf {
+            min_bandwidth: args.min_bandwidth,
+            exclude_ports: args.exclude_ports.clone(),
+            exclude_addresses: args.exclude_addresses.clone(),
+            hide_empty_remote: args.hide_empty_remote,
+            rename: args.rename.iter().cloned().collect(),
+            percentiles: args.percentiles,
+        },
     })
 }
 
-/// Streams every file through one analyzer.
-pub fn analyze_files(args: &AnalyzeArgs, options: Options) -> Result<Analysis> {
-    let mut analyzer = Analyzer::new(options);
+/// Streams every file through one analysis on the chosen engine.
+pub fn analyze_files(args: &AnalyzeArgs, options: Options) -> Result<EngineOutput> {
+    let engine = args.engine.load()?;
+    let mut session = Session::new(&engine, options)?;
     let mut buf = vec![0u8; CHUNK];
     for path in &args.files {
         let name = path.display().to_string();
@@ -43,30 +51,37 @@ pub fn analyze_files(args: &AnalyzeArgs, options: Options) -> Result<Analysis> {
         } else {
             Box::new(std::fs::File::open(path).with_context(|| format!("opening {name}"))?)
         };
-        analyzer.begin_input(&name);
+        session.begin_input(&name)?;
         loop {
             let n = reader.read(&mut buf).with_context(|| format!("reading {name}"))?;
             if n == 0 {
                 break;
             }
-            analyzer.push(&buf[..n])?;
+            session.push(&buf[..n])?;
         }
-        analyzer.end_input()?;
+        session.end_input()?;
     }
-    Ok(analyzer.finish()?)
+    session.finish()
 }
 
 /// Runs the subcommand.
 pub fn run(args: AnalyzeArgs) -> Result<()> {
     let options = options(&args)?;
-    let analysis = analyze_files(&args, options)?;
-    report_warnings(&analysis, args.all_warnings);
+    let output = analyze_files(&args, options)?;
+    let analysis = &output.analysis;
+    report_warnings(analysis, args.all_warnings);
     match &args.out {
         Some(dir) => {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            let (ext, traffic, dependency) = match args.out_format {
-                OutFormat::Ndjson => ("ndjson", to_ndjson(&analysis.traffic), to_ndjson(&analysis.dependency)),
-                OutFormat::Csv => ("csv", to_csv(&analysis.traffic), to_csv(&analysis.dependency)),
+            // With --percentiles the native engine keeps them; CSV and the printed table show them.
+            let extended = (!analysis.traffic_percentiles.is_empty())
+                .then(|| with_percentiles(&analysis.traffic, &analysis.traffic_percentiles));
+            let (ext, traffic, dependency) = match (args.out_format, &extended) {
+                // The engine's own bytes: with --engine wasm, what the guest wrote (percentile
+                // columns included when asked for).
+                (OutFormat::Ndjson, _) => ("ndjson", output.traffic_ndjson.clone(), output.dependency_ndjson.clone()),
+                (OutFormat::Csv, None) => ("csv", to_csv(&analysis.traffic), to_csv(&analysis.dependency)),
+                (OutFormat::Csv, Some(rows)) => ("csv", to_csv(rows), to_csv(&analysis.dependency)),
             };
             write_atomically(&dir.join(format!("traffic.{ext}")), traffic.as_bytes())?;
             write_atomically(&dir.join(format!("dependency.{ext}")), dependency.as_bytes())?;
@@ -75,12 +90,17 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
                 analysis.traffic.len(),
                 analysis.dependency.len(),
                 dir.display(),
-                window_text(&analysis)
+                window_text(analysis)
             );
         }
         None => {
-            println!("{}\n", window_text(&analysis));
-            println!("{}", table_print::render("Traffic (hourly)", &analysis.traffic));
+            println!("{}\n", window_text(analysis));
+            if analysis.traffic_percentiles.is_empty() {
+                println!("{}", table_print::render("Traffic (hourly)", &analysis.traffic));
+            } else {
+                let rows = with_percentiles(&analysis.traffic, &analysis.traffic_percentiles);
+                println!("{}", table_print::render("Traffic (hourly)", &rows));
+            }
             println!("{}", table_print::render("Dependency (daily)", &analysis.dependency));
         }
     }

@@ -1,0 +1,182 @@
+//! Where the analysis runs: the core linked into this binary (`native`), or the same core
+//! compiled to WebAssembly and run by wasmtime in a sandbox (`wasm`). Both give the same bytes.
+//!
+//! Commands take [`EngineArgs`] (flattened into their flags), turn them into an [`Engine`] once
+//! with [`EngineArgs::load`] (which compiles the module, so a long-running command reuses it),
+//! then run each analysis as a [`Session`] or in one call with [`analyze_with`].
+
+pub mod wasm;
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use planet_core::rows::to_ndjson;
+use planet_core::{Analysis, Analyzer, Duration, Options};
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Chunk size for reading inputs: large enough to amortize calls, small enough to stream.
+pub const CHUNK: usize = 1 << 20;
+
+/// The engine named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum EngineKind {
+    /// The core linked into this binary.
+    #[default]
+    Native,
+    /// The core compiled to WebAssembly, run by wasmtime with bounded memory and time.
+    Wasm,
+}
+
+/// Flags choosing and bounding the engine; `#[command(flatten)]` them into a command's flags.
+#[derive(Debug, Clone, Args)]
+pub struct EngineArgs {
+    /// Where the analysis runs: native (the core linked in) or wasm (the same core compiled to
+    /// WebAssembly, run by wasmtime in a sandbox). Both give byte-identical tables.
+    #[arg(long, value_enum, default_value = "native", value_name = "ENGINE")]
+    pub engine: EngineKind,
+
+    /// The WebAssembly module for --engine wasm. Default: the one built into this binary, else
+    /// planet_wasm_abi.wasm beside it.
+    #[arg(long, env = "PLANET_BQ_WASM_MODULE", value_name = "PATH")]
+    pub wasm_module: Option<PathBuf>,
+
+    /// Memory limit of the wasm engine, in MiB (at most 4096, wasm32's address space).
+    #[arg(long, default_value_t = 2048, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub wasm_max_memory: u64,
+
+    /// Time limit of the wasm engine for one analysis (Go syntax: 30m, 1h).
+    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    pub wasm_timeout: Duration,
+}
+
+impl Default for EngineArgs {
+    fn default() -> Self {
+        EngineArgs {
+            engine: EngineKind::Native,
+            wasm_module: None,
+            wasm_max_memory: 2048,
+            wasm_timeout: Duration(3_600 * 1_000_000_000),
+        }
+    }
+}
+
+impl EngineArgs {
+    /// The engine ready to run analyses; for wasm, loads and compiles the module once.
+    pub fn load(&self) -> Result<Engine> {
+        Ok(match self.engine {
+            EngineKind::Native => Engine::Native,
+            EngineKind::Wasm => {
+                let limits =
+                    wasm::Limits { max_memory_bytes: self.wasm_max_memory * 1024 * 1024, timeout: self.wasm_timeout };
+                Engine::Wasm(Arc::new(wasm::Runtime::load(self.wasm_module.as_deref(), limits)?))
+            }
+        })
+    }
+}
+
+/// A loaded engine; cheap to clone and share between analyses.
+#[derive(Debug, Clone)]
+pub enum Engine {
+    /// The core linked in.
+    Native,
+    /// The core in wasmtime.
+    Wasm(Arc<wasm::Runtime>),
+}
+
+/// The result of an analysis with its two tables as NDJSON, as the engine wrote them.
+#[derive(Debug, Clone)]
+pub struct EngineOutput {
+    /// The analysis (for a wasm engine, rows read back from its NDJSON).
+    pub analysis: Analysis,
+    /// The traffic table, one JSON object per line (what `--out` writes).
+    pub traffic_ndjson: String,
+    /// The dependency table, one JSON object per line.
+    pub dependency_ndjson: String,
+}
+
+/// One analysis in progress on an engine: inputs in chunks cut anywhere, then the tables.
+#[derive(Debug)]
+pub enum Session {
+    /// On the core linked in.
+    Native(Box<Analyzer>),
+    /// In a wasmtime guest.
+    Wasm(Box<wasm::Session>),
+}
+
+impl Session {
+    /// Starts an analysis with these options.
+    pub fn new(engine: &Engine, options: Options) -> Result<Session> {
+        Ok(match engine {
+            Engine::Native => Session::Native(Box::new(Analyzer::new(options))),
+            Engine::Wasm(runtime) => Session::Wasm(Box::new(runtime.session(&options)?)),
+        })
+    }
+
+    /// Starts a new input whose name errors quote.
+    pub fn begin_input(&mut self, name: &str) -> Result<()> {
+        match self {
+            Session::Native(analyzer) => analyzer.begin_input(name),
+            Session::Wasm(session) => session.begin_input(name)?,
+        }
+        Ok(())
+    }
+
+    /// Feeds a chunk of the current input.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<()> {
+        match self {
+            Session::Native(analyzer) => analyzer.push(chunk)?,
+            Session::Wasm(session) => session.push(chunk)?,
+        }
+        Ok(())
+    }
+
+    /// Ends the current input.
+    pub fn end_input(&mut self) -> Result<()> {
+        match self {
+            Session::Native(analyzer) => analyzer.end_input()?,
+            Session::Wasm(session) => session.end_input()?,
+        }
+        Ok(())
+    }
+
+    /// Ends the analysis.
+    pub fn finish(self) -> Result<EngineOutput> {
+        match self {
+            Session::Native(analyzer) => {
+                let analysis = analyzer.finish()?;
+                // With the `percentiles` what-if option the table carries its extra columns.
+                let traffic_ndjson = if analysis.traffic_percentiles.is_empty() {
+                    to_ndjson(&analysis.traffic)
+                } else {
+                    to_ndjson(&planet_core::whatif::with_percentiles(&analysis.traffic, &analysis.traffic_percentiles))
+                };
+                let dependency_ndjson = to_ndjson(&analysis.dependency);
+                Ok(EngineOutput { analysis, traffic_ndjson, dependency_ndjson })
+            }
+            Session::Wasm(session) => session.finish(),
+        }
+    }
+}
+
+/// Runs one analysis of named readers (files, standard input, HTTP bodies) on an engine.
+pub fn analyze_with<R: Read>(
+    engine: &Engine,
+    options: Options,
+    inputs: impl IntoIterator<Item = (String, R)>,
+) -> Result<EngineOutput> {
+    let mut session = Session::new(engine, options)?;
+    let mut buf = vec![0u8; CHUNK];
+    for (name, mut reader) in inputs {
+        session.begin_input(&name)?;
+        loop {
+            let n = reader.read(&mut buf).with_context(|| format!("reading {name}"))?;
+            if n == 0 {
+                break;
+            }
+            session.push(&buf[..n])?;
+        }
+        session.end_input()?;
+    }
+    session.finish()
+}

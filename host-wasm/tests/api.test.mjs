@@ -1,0 +1,125 @@
+// The JavaScript API of the Node package: input kinds, options, result shape, errors, streaming.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { planet, root } from "./vectors.mjs";
+
+const at = "2026-11-22T13:00:00Z";
+// Two ingress points of one pair inside the hour before `at` (12:18:06 and 12:19:06), one
+// upstream point; the expected rows below are worked out by hand from REFERENCE.md's rules
+// (min/max/avg truncated toward zero; empty tags NULL in NULLABLE columns).
+const LP =
+  "ingress,service=api,remote_service=web bandwidth_bps=1500.7 1795349886000000000\n" +
+  "ingress,service=api,remote_service=web bandwidth_bps=2500 1795349946000000000\n" +
+  "upstream,service=api,upstream_service=db,upstream_port=5432,protocol=tcp service_dependency=1i 1795349886000000000\n";
+const TRAFFIC =
+  '{"inventory_date":"2026-11-22T13:00:00Z","traffic_direction":"ingress","local_hostgroup":"api",' +
+  '"local_hostgroup_address":null,"remote_hostgroup":"web","remote_hostgroup_address":null,' +
+  '"traffic_bandwidth_bits_min_1h":1500,"traffic_bandwidth_bits_max_1h":2500,"traffic_bandwidth_bits_avg_1h":2000}\n';
+const DEPENDENCY =
+  '{"inventory_date":"2026-11-22T13:00:00Z","dependency_direction":"upstream","protocol":"tcp",' +
+  '"local_hostgroup_process_name":null,"local_hostgroup":"api","local_hostgroup_address":null,' +
+  '"local_hostgroup_address_port":null,"remote_hostgroup":"db","remote_hostgroup_address":null,' +
+  '"remote_hostgroup_address_port":"5432"}\n';
+
+test("analyze takes a string, bytes, or an array of them, and returns the documented shape", () => {
+  const bytes = new TextEncoder().encode(LP);
+  const firstLine = LP.indexOf("\n") + 1;
+  // An array holds separate inputs (files), here cut at a line end.
+  for (const input of [LP, bytes, [LP], [bytes.subarray(0, firstLine), LP.slice(firstLine)]]) {
+    const r = planet.analyze(input, { at });
+    assert.equal(r.trafficNdjson, TRAFFIC);
+    assert.equal(r.dependencyNdjson, DEPENDENCY);
+    assert.deepEqual(Object.keys(r).slice(0, 5), ["traffic", "dependency", "window", "warnings", "stats"]);
+    assert.equal(r.traffic[0].local_hostgroup_address, null, "NULL is null, not undefined");
+    assert.equal(r.traffic[0].traffic_bandwidth_bits_avg_1h, 2000);
+    assert.equal(Object.getPrototypeOf(r.traffic[0]), Object.prototype, "rows are plain objects");
+    assert.deepEqual(r.window, {
+      end: at,
+      traffic_start: "2026-11-22T12:00:00Z",
+      dependency_start: "2026-11-15T13:00:00Z",
+    });
+    assert.equal(r.stats.points, 3);
+    assert.equal(r.stats.inputs, Array.isArray(input) ? input.length : 1);
+    assert.deepEqual(r.warnings, []);
+  }
+});
+
+test("without at, the window ends at the next whole hour after the newest point, as the CLI does", () => {
+  const r = planet.analyze(LP);
+  assert.equal(r.window.end, at);
+  assert.equal(r.traffic[0].inventory_date, at);
+});
+
+test("options take the CLI's spellings and ignore keys they do not know", () => {
+  const r = planet.analyze(LP, { at, trafficWindow: "90m", dependencyWindow: "1d", format: "lp", strict: true, later: 1 });
+  assert.equal(r.window.traffic_start, "2026-11-22T11:30:00Z");
+  assert.equal(r.window.dependency_start, "2026-11-21T13:00:00Z");
+  assert.deepEqual(planet.analyze(LP, null), planet.analyze(LP, undefined));
+});
+
+test("bad options throw an Error with the reason", () => {
+  assert.throws(() => planet.analyze(LP, { trafficWindow: "90" }), (e) => {
+    assert.ok(e instanceof Error);
+    assert.match(e.message, /invalid duration "90"/);
+    return true;
+  });
+  assert.throws(() => new planet.Analyzer({ format: "xml" }), /invalid options/);
+});
+
+test("a bad line in strict mode throws an Error with the file name, line number and a quote", () => {
+  const bad = LP + "ingress,service=api,remote_service=web bandwidth_bps=oops 1795349886000000000\n";
+  assert.throws(() => planet.analyze({ name: "export.lp", data: bad }, { strict: true }), (e) => {
+    assert.ok(e instanceof Error);
+    assert.match(e.message, /^export\.lp:4: /);
+    assert.match(e.message, /bandwidth_bps=oops/);
+    return true;
+  });
+});
+
+test("a bad line without strict is skipped into warnings with its line number", () => {
+  const bad = "ingress,service=api garbage\n" + LP;
+  const r = planet.analyze([{ name: "a.lp", data: bad }], { at });
+  assert.equal(r.trafficNdjson, TRAFFIC);
+  assert.equal(r.stats.skipped_lines, 1);
+  assert.equal(r.warnings.length, 1);
+  assert.equal(r.warnings[0].input, "a.lp");
+  assert.equal(r.warnings[0].line, 1);
+  assert.equal(r.warnings[0].quote, "ingress,service=api garbage");
+});
+
+test("Analyzer takes chunks cut inside a UTF-8 character", () => {
+  const text = "ingress,service=café,remote_service=naïve bandwidth_bps=8 1795349886000000000\n";
+  const bytes = new TextEncoder().encode(text);
+  const split = text.indexOf("é") + 1; // between the two bytes of "é"
+  const analyzer = new planet.Analyzer({ at });
+  analyzer.push(bytes.subarray(0, split));
+  analyzer.push(bytes.subarray(split));
+  const r = analyzer.finish();
+  assert.equal(r.traffic[0].local_hostgroup, "café");
+  assert.equal(r.traffic[0].remote_hostgroup, "naïve");
+  assert.deepEqual(r, planet.analyze(text, { at }));
+});
+
+test("a finished Analyzer refuses more input", () => {
+  const analyzer = new planet.Analyzer({ at });
+  analyzer.push(LP);
+  analyzer.finish();
+  assert.throws(() => analyzer.push(LP), /finished/);
+});
+
+test("the CSV strings follow --out-format csv: header, NULL empty, quoting", () => {
+  const r = planet.analyze(LP, { at });
+  assert.equal(
+    r.trafficCsv,
+    "inventory_date,traffic_direction,local_hostgroup,local_hostgroup_address,remote_hostgroup," +
+      "remote_hostgroup_address,traffic_bandwidth_bits_min_1h,traffic_bandwidth_bits_max_1h,traffic_bandwidth_bits_avg_1h\n" +
+      "2026-11-22T13:00:00Z,ingress,api,,web,,1500,2500,2000\n",
+  );
+});
+
+test("the package loads from ESM too (named exports of the CommonJS module)", async () => {
+  const esm = await import(join(root, "host-wasm", "pkg-node", "planet_wasm.js"));
+  assert.equal(typeof esm.analyze, "function");
+  assert.equal(esm.analyze(LP, { at }).trafficNdjson, TRAFFIC);
+});

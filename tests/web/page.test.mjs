@@ -1,0 +1,460 @@
+// Browser tests of the what-if page: Debian's Chromium driven by playwright-core, the page
+// served from 127.0.0.1, expectations from the test vectors and from the real `planet-bq`
+// binary run with the same flags (PLANET_BQ, default target/debug/planet-bq).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { serve } from "./server.mjs";
+import { generate } from "./fleetgen.mjs";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const WORK = join(ROOT, "tests/.work/web");
+const VECTORS = join(ROOT, "tests/vectors");
+const PLANET_BQ =
+  process.env.PLANET_BQ ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, "target"), "debug/planet-bq");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+/** A computation of the 100 MB file may take minutes on a busy 2-core machine: not a speed limit. */
+const LARGE_TIMEOUT_MS = 15 * 60 * 1000;
+
+let server;
+let context;
+let page;
+let profile;
+const requests = [];
+
+before(async () => {
+  mkdirSync(WORK, { recursive: true });
+  assert.ok(existsSync(PLANET_BQ), `the planet-bq binary is needed at ${PLANET_BQ} (cargo build -p planet-bq)`);
+  assert.ok(existsSync(join(ROOT, "web/pkg/planet_wasm.js")), "web/pkg/ is built by `make web`");
+  server = await serve();
+  profile = mkdtempSync(join(tmpdir(), "planet-web-profile-"));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    acceptDownloads: true,
+    viewport: { width: 1366, height: 900 },
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  context.on("request", (r) => requests.push(r.url()));
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on("pageerror", (e) => console.error("page error:", e));
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+async function openPage() {
+  await page.goto(server.url);
+  await page.waitForFunction(() => document.getElementById("status")?.textContent === "waiting for files");
+}
+
+function computations() {
+  return page.evaluate(() => Number(document.body.dataset.computations ?? 0));
+}
+
+async function waitReady(previous, timeout = 120_000) {
+  await page.waitForFunction(
+    (n) =>
+      Number(document.body.dataset.computations ?? 0) > n && document.getElementById("status").textContent === "ready",
+    previous,
+    { timeout },
+  );
+}
+
+/** Sets the window fields without events, then uploads: one computation. */
+async function load(files, options = {}, baseline = []) {
+  await page.evaluate((o) => {
+    document.getElementById("at").value = o.at ?? "";
+    document.getElementById("traffic-window").value = o.trafficWindow ?? "1h";
+    document.getElementById("dependency-window").value = o.dependencyWindow ?? "7d";
+    document.getElementById("format").value = o.format ?? "";
+  }, options);
+  if (baseline.length > 0) {
+    const n = await computations();
+    await page.setInputFiles("#baseline-files", baseline);
+    // No export yet: nothing to compute.
+    assert.equal(await computations(), n);
+  }
+  const n = await computations();
+  await page.setInputFiles("#export-files", files);
+  await waitReady(n);
+}
+
+/** Changes a form control the way a person does (type or click, then leave it), and waits. */
+async function change(id, value) {
+  const n = await computations();
+  const el = page.locator(`#${id}`);
+  if (typeof value === "boolean") {
+    await el.setChecked(value);
+  } else {
+    await el.fill(value);
+    await el.press("Tab");
+  }
+  await waitReady(n);
+}
+
+/** The data rows of a table: column -> exact value (integers as numbers, NULL as null). */
+async function tableRows(id) {
+  const rows = await page.$$eval(`table#${id} tr[data-row]`, (trs) =>
+    trs.map((tr) =>
+      Object.fromEntries(
+        [...tr.querySelectorAll("td[data-col]")].map((td) => [
+          td.dataset.col,
+          td.dataset.null === "true" ? null : td.dataset.value,
+        ]),
+      ),
+    ),
+  );
+  return rows.map((r) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v !== null && /^traffic_bandwidth_bits_/.test(k) ? Number(v) : v])),
+  );
+}
+
+function parseNdjson(text) {
+  return text
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l));
+}
+
+/** Only the given rows' columns of the page's rows (the page may add a comparison column). */
+function project(pageRows, expected) {
+  const keys = expected.length > 0 ? Object.keys(expected[0]) : [];
+  return pageRows.map((r) => Object.fromEntries(keys.map((k) => [k, r[k]])));
+}
+
+async function downloadText(buttonId) {
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click(`#${buttonId}`)]);
+  return readFileSync(await download.path(), "utf8");
+}
+
+/** The real CLI: `planet-bq analyze FILES --out DIR FLAGS`, returning both NDJSON texts. */
+function cli(files, flags = []) {
+  const out = mkdtempSync(join(WORK, "cli-"));
+  const run = spawnSync(PLANET_BQ, ["analyze", ...files, "--out", out, ...flags], { encoding: "utf8" });
+  assert.equal(run.status, 0, `planet-bq analyze failed: ${run.stderr}`);
+  const result = {
+    traffic: readFileSync(join(out, "traffic.ndjson"), "utf8"),
+    dependency: readFileSync(join(out, "dependency.ndjson"), "utf8"),
+  };
+  rmSync(out, { recursive: true, force: true });
+  return result;
+}
+
+async function assertPageEqualsCli(files, flags, label) {
+  const expected = cli(files, flags);
+  const traffic = parseNdjson(expected.traffic);
+  const dependency = parseNdjson(expected.dependency);
+  assert.ok(traffic.length <= 1000 && dependency.length <= 1000, "the table shows every row of this case");
+  assert.deepEqual(project(await tableRows("traffic-table"), traffic), traffic, `${label}: traffic table`);
+  assert.deepEqual(project(await tableRows("dependency-table"), dependency), dependency, `${label}: dependency table`);
+  assert.equal(await downloadText("download-traffic-ndjson"), expected.traffic, `${label}: traffic NDJSON`);
+  assert.equal(await downloadText("download-dependency-ndjson"), expected.dependency, `${label}: dependency NDJSON`);
+}
+
+/** A dependency is (caller, service, port, protocol); written here apart from the page's code. */
+function dependencySet(rows) {
+  const set = new Set();
+  for (const r of rows) {
+    const [caller, service, port] =
+      r.dependency_direction === "upstream"
+        ? [r.local_hostgroup, r.remote_hostgroup, r.remote_hostgroup_address_port]
+        : [r.remote_hostgroup, r.local_hostgroup, r.local_hostgroup_address_port];
+    set.add(`${caller} -> ${service} ${port ?? ""}/${r.protocol}`);
+  }
+  return set;
+}
+
+/** Pixels of a PNG that differ from its most common colour, counted by the browser itself. */
+async function nonBackgroundPixels(png) {
+  return page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const canvas = new OffscreenCanvas(img.width, img.height);
+    const ctx = canvas.getContext("2d");
+    ctx.drawImage(img, 0, 0);
+    const data = ctx.getImageData(0, 0, img.width, img.height).data;
+    const counts = new Map();
+    for (let i = 0; i < data.length; i += 4) {
+      const key = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    const background = Math.max(...counts.values());
+    return { total: img.width * img.height, other: img.width * img.height - background, colours: counts.size };
+  }, png.toString("base64"));
+}
+
+function fleetFile(name, megabytes, hostgroups, stepSeconds = 30) {
+  const path = join(WORK, name);
+  const ensure = async () =>
+    existsSync(path) || (await generate(path, megabytes * 1_000_000, hostgroups, stepSeconds));
+  return { path, ensure };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+
+test("every test vector gives exactly the expected rows and NDJSON", async (t) => {
+  const cases = existsSync(VECTORS)
+    ? readdirSync(VECTORS).filter((d) => statSync(join(VECTORS, d)).isDirectory()).sort()
+    : [];
+  assert.ok(cases.length > 0, `test vectors are expected in ${VECTORS}`);
+  for (const name of cases) {
+    await t.test(name, async () => {
+      const dir = join(VECTORS, name);
+      const entries = readdirSync(dir).sort();
+      const inputs = entries.filter((f) => f.startsWith("input")).map((f) => join(dir, f));
+      const optionsPath = join(dir, "options.json");
+      const options = existsSync(optionsPath) ? JSON.parse(readFileSync(optionsPath, "utf8")) : {};
+      const expectedText = (file) => (existsSync(join(dir, file)) ? readFileSync(join(dir, file), "utf8") : "");
+      await openPage();
+      await load(inputs, options);
+      const traffic = parseNdjson(expectedText("traffic.ndjson"));
+      const dependency = parseNdjson(expectedText("dependency.ndjson"));
+      assert.deepEqual(project(await tableRows("traffic-table"), traffic), traffic);
+      assert.deepEqual(project(await tableRows("dependency-table"), dependency), dependency);
+      assert.match(await page.textContent("#traffic-count"), new RegExp(`^${traffic.length} rows$`));
+      const flags = [];
+      if (options.at) flags.push("--at", options.at);
+      if (options.trafficWindow) flags.push("--traffic-window", options.trafficWindow);
+      if (options.dependencyWindow) flags.push("--dependency-window", options.dependencyWindow);
+      if (options.format) flags.push("--format", options.format);
+      const fromCli = cli(inputs, flags);
+      const trafficNdjson = await downloadText("download-traffic-ndjson");
+      const dependencyNdjson = await downloadText("download-dependency-ndjson");
+      assert.equal(trafficNdjson, fromCli.traffic, "traffic NDJSON equals the CLI's, byte for byte");
+      assert.equal(dependencyNdjson, fromCli.dependency, "dependency NDJSON equals the CLI's, byte for byte");
+      if (existsSync(join(dir, "traffic.ndjson"))) assert.equal(trafficNdjson, expectedText("traffic.ndjson"));
+      if (existsSync(join(dir, "dependency.ndjson"))) assert.equal(dependencyNdjson, expectedText("dependency.ndjson"));
+    });
+  }
+});
+
+test("changing the window and every what-if parameter gives what analyze gives with the same flags", async () => {
+  const fleet = fleetFile("fleet-12.lp", 2, 12, 600);
+  await fleet.ensure();
+  await openPage();
+  await load([fleet.path]);
+  const flags = [];
+  await assertPageEqualsCli([fleet.path], flags, "defaults");
+  const steps = [
+    ["traffic-window", "30m", ["--traffic-window", "30m"]],
+    ["at", "2026-11-22T12:40:00Z", ["--at", "2026-11-22T12:40:00Z"]],
+    ["dependency-window", "20m", ["--dependency-window", "20m"]],
+    ["min-bandwidth", "1000", ["--min-bandwidth", "1000"]],
+    ["exclude-ports-on", true, ["--exclude-ports", await page.inputValue("#exclude-ports")]],
+    ["exclude-addresses-on", true, ["--exclude-addresses", await page.inputValue("#exclude-addresses")]],
+    ["hide-empty-remote", true, ["--hide-empty-remote"]],
+    ["rename", "web-00=frontend\nauth-00=frontend", ["--rename", "web-00=frontend", "--rename", "auth-00=frontend"]],
+    ["percentiles", true, ["--percentiles"]],
+  ];
+  let previous = JSON.stringify(await tableRows("traffic-table")) + JSON.stringify(await tableRows("dependency-table"));
+  for (const [id, value, stepFlags] of steps) {
+    await change(id, value);
+    flags.push(...stepFlags);
+    await assertPageEqualsCli([fleet.path], flags, `after #${id}`);
+    const now = JSON.stringify(await tableRows("traffic-table")) + JSON.stringify(await tableRows("dependency-table"));
+    assert.notEqual(now, previous, `#${id} changes the tables of this fleet`);
+    previous = now;
+  }
+  const command = await page.textContent("#cli-command");
+  assert.match(command, /--percentiles/);
+  assert.match(command, /--rename web-00=frontend/);
+});
+
+test("the graph has one node per hostgroup and one edge per dependency, drawn and clickable", async () => {
+  const fleet = fleetFile("fleet-12.lp", 2, 12, 600);
+  await fleet.ensure();
+  await openPage();
+  await load([fleet.path]);
+  const rows = parseNdjson(cli([fleet.path]).dependency);
+  const dependencies = dependencySet(rows);
+  const hostgroups = new Set(rows.flatMap((r) => [r.local_hostgroup, r.remote_hostgroup]));
+  const model = await page.evaluate(() => ({
+    nodes: window.planetGraph.nodes().map((n) => n.data("name")),
+    edges: window.planetGraph.edges().map((e) => ({
+      source: e.source().data("name"),
+      target: e.target().data("name"),
+      label: e.data("label"),
+    })),
+  }));
+  assert.deepEqual(new Set(model.nodes), hostgroups);
+  assert.equal(model.nodes.length, hostgroups.size, "one node per hostgroup");
+  const edges = model.edges.map((e) => {
+    const [port, protocol] = e.label.split("/");
+    return `${e.source} -> ${e.target} ${port}/${protocol}`;
+  });
+  assert.equal(edges.length, dependencies.size, "one edge per dependency");
+  assert.deepEqual(new Set(edges), dependencies);
+
+  const shot = await page.locator("#graph").screenshot();
+  writeFileSync(join(WORK, "graph.png"), shot);
+  const pixels = await nonBackgroundPixels(shot);
+  assert.ok(pixels.other > pixels.total * 0.01 && pixels.colours > 10, `graph screenshot is not blank: ${JSON.stringify(pixels)}`);
+
+  // Click a node where the graph library drew it: the page focuses on its neighbours.
+  const target = await page.evaluate(() => {
+    const node = window.planetGraph.nodes().max((n) => n.degree()).ele;
+    const p = node.renderedPosition();
+    return { name: node.data("name"), x: p.x, y: p.y };
+  });
+  const box = await page.locator("#graph").boundingBox();
+  await page.mouse.click(box.x + target.x, box.y + target.y);
+  await page.waitForFunction((name) => document.getElementById("graph-focus").textContent.startsWith(name), target.name);
+  const expectedUpstreams = [...dependencies].filter((d) => d.startsWith(`${target.name} -> `)).length;
+  const focused = await page.evaluate(() => window.planetGraph.nodes(".upstream").length);
+  assert.ok(expectedUpstreams === 0 || focused > 0, "upstreams of the clicked node are highlighted");
+
+  const graph = JSON.parse(await downloadText("download-graph-json"));
+  assert.equal(graph.nodes.length, hostgroups.size);
+  assert.equal(graph.edges.length, dependencies.size);
+  const dot = await downloadText("download-graph-dot");
+  assert.match(dot, /^digraph dependencies \{/);
+  assert.equal(dot.split("\n").filter((l) => l.includes(" -> ")).length, dependencies.size);
+  await page.screenshot({ path: join(WORK, "page.png"), fullPage: false });
+});
+
+test("the baseline comparison reports the dependencies added and removed", async () => {
+  const dir = mkdtempSync(join(WORK, "baseline-"));
+  const t0 = 1795348800n * 1_000_000_000n; // 2026-11-22T12:00:00Z
+  const dep = (local, remote, port, t) =>
+    `upstream,service=${local},upstream_service=${remote},upstream_port=${port},protocol=tcp service_dependency=1i ${t}\n`;
+  const traffic = (local, remote, bps, t) =>
+    `egress,service=${local},remote_service=${remote} bandwidth_bps=${bps} ${t}\n`;
+  const week = 7n * 24n * 3600n * 1_000_000_000n;
+  const before = join(dir, "last-week.lp");
+  const now = join(dir, "this-week.lp");
+  writeFileSync(
+    before,
+    dep("api", "db", 5432, t0 - week) + dep("api", "cache", 6379, t0 - week) + dep("web", "api", 8080, t0 - week) +
+      traffic("api", "db", 1000, t0 - week) + traffic("web", "api", 5000, t0 - week),
+  );
+  writeFileSync(
+    now,
+    dep("api", "db", 5432, t0) + dep("api", "search", 9200, t0) + dep("web", "api", 8080, t0) + dep("web", "api", 8443, t0) +
+      traffic("api", "db", 3000, t0) + traffic("web", "api", 5000, t0),
+  );
+  await openPage();
+  await load([now], {}, [before]);
+  const changes = await tableRows("dependency-changes");
+  const summary = changes.map((c) => `${c.change} ${c.caller} -> ${c.service} ${c.port}/${c.protocol}`).sort();
+  assert.deepEqual(summary, [
+    "added api -> search 9200/tcp",
+    "added web -> api 8443/tcp",
+    "removed api -> cache 6379/tcp",
+  ]);
+  const trafficChanges = await page.$$eval("table#traffic-changes tr[data-row]", (trs) =>
+    trs.map((tr) => ({
+      pair: `${tr.querySelector('[data-col="local_hostgroup"]').dataset.value} -> ${tr.querySelector('[data-col="remote_hostgroup"]').dataset.value}`,
+      delta: Number(tr.querySelector('[data-col="delta"]').dataset.value),
+    })),
+  );
+  assert.deepEqual(trafficChanges.sort((a, b) => (a.pair < b.pair ? -1 : 1)), [
+    { pair: "api -> db", delta: 2000 },
+    { pair: "web -> api", delta: 0 },
+  ]);
+  const classes = await page.evaluate(() => ({
+    added: window.planetGraph.edges(".added").length,
+    removed: window.planetGraph.edges(".removed").length,
+  }));
+  assert.deepEqual(classes, { added: 2, removed: 1 });
+  await page.locator("#graph").screenshot({ path: join(WORK, "graph-baseline.png") });
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("a malformed file shows its name and line, and the other files still load", async () => {
+  const dir = mkdtempSync(join(WORK, "bad-"));
+  const good = join(dir, "good.lp");
+  const bad = join(dir, "bad.lp");
+  const t = 1795349400n * 1_000_000_000n;
+  writeFileSync(good, `egress,service=api,remote_service=db bandwidth_bps=2500 ${t}\n`);
+  writeFileSync(
+    bad,
+    `egress,service=web,remote_service=api bandwidth_bps=100 ${t}\n` +
+      `egress,service=web,remote_service=api bandwidth_bps=300 ${t + 1n}\n` +
+      `egress,service=web remote_service=api,bandwidth_bps= not a point\n`,
+  );
+  await openPage();
+  await load([good, bad]);
+  const error = await page.textContent("#error");
+  assert.match(error, /bad\.lp, line 3: /);
+  assert.equal(await page.isVisible("#error"), true);
+  await assertPageEqualsCli([good, bad], [], "with a malformed file");
+  assert.equal((await tableRows("traffic-table")).length, 2, "rows of both files");
+  // The page still works: a parameter change recomputes.
+  await change("traffic-window", "2h");
+  await assertPageEqualsCli([good, bad], ["--traffic-window", "2h"], "after the error");
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("a 100 MB export loads with the progress bar advancing and the page responsive", { timeout: LARGE_TIMEOUT_MS }, async () => {
+  const fleet = fleetFile("fleet-100mb.lp", 100, 60);
+  await fleet.ensure();
+  assert.ok(statSync(fleet.path).size >= 100_000_000);
+  await openPage();
+  await page.evaluate(() => {
+    window.probe = { longest: 0, tasks: 0, progress: [], ticksWhileReading: 0 };
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        window.probe.tasks++;
+        window.probe.longest = Math.max(window.probe.longest, e.duration);
+      }
+    }).observe({ type: "longtask", buffered: false });
+    // A timer on the main thread: it only runs when the thread is free.
+    window.probe.timer = setInterval(() => {
+      const value = document.getElementById("progress").value;
+      if (document.getElementById("status").textContent.startsWith("reading")) window.probe.ticksWhileReading++;
+      const p = window.probe.progress;
+      if (p[p.length - 1] !== value) p.push(value);
+    }, 100);
+  });
+  const n = await computations();
+  await page.setInputFiles("#export-files", fleet.path);
+  await waitReady(n, LARGE_TIMEOUT_MS);
+  const probe = await page.evaluate(() => {
+    clearInterval(window.probe.timer);
+    return { ...window.probe, timings: window.planetTimings() };
+  });
+  const inBetween = probe.progress.filter((v) => v > 0 && v < 1);
+  assert.ok(inBetween.length >= 3, `the progress bar advanced: ${probe.progress.slice(0, 20).join(", ")}`);
+  assert.deepEqual(inBetween, [...inBetween].sort((a, b) => a - b), "progress only goes forward");
+  assert.ok(probe.ticksWhileReading >= 5, "the main thread ran timers while the file was read");
+  console.log(
+    `100 MB: ${probe.timings.total.toFixed(0)} ms to result, ${probe.timings.rendered.toFixed(0)} ms to tables; ` +
+      `longest main-thread task ${probe.longest.toFixed(0)} ms (${probe.tasks} tasks over 50 ms); ` +
+      `${probe.ticksWhileReading} timer ticks while reading`,
+  );
+  // The page answers input while showing the result: the filter box narrows the table.
+  await page.fill("#hostgroup-filter", "api-00");
+  await page.waitForFunction(() => /of \d+ rows/.test(document.getElementById("traffic-count").textContent));
+  const expected = cli([fleet.path]);
+  assert.equal(await downloadText("download-traffic-ndjson"), expected.traffic);
+  assert.equal(await downloadText("download-dependency-ndjson"), expected.dependency);
+});
+
+test("no request leaves 127.0.0.1", () => {
+  assert.ok(requests.length > 0);
+  const origin = new URL(server.url).origin;
+  const outside = requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith("blob:") && !u.startsWith("data:"));
+  assert.deepEqual(outside, []);
+});
