@@ -306,6 +306,10 @@ pub struct LiveArgs {
     /// Schema profile: a name (planet-federator) or a JSON file describing one.
     #[arg(long, default_value = "planet-federator", value_name = "NAME|FILE")]
     pub profile: String,
+
+    /// Where the analysis runs (`--engine native|wasm` and the wasm engine's bounds).
+    #[command(flatten)]
+    pub engine: crate::engine::EngineArgs,
 }
 
 /// Options of `planet-bq run`.

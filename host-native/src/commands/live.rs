@@ -2,7 +2,7 @@
 
 use crate::bigquery::{BigQuery, BigQueryConfig};
 use crate::cli::{BackfillArgs, LiveArgs, OnceArgs, RunArgs};
-use crate::live::engine::{Engine, NativeEngine};
+use crate::live::engine::{Engine, NativeEngine, WasmEngine};
 use crate::live::metrics::Metrics;
 use crate::live::pipeline::Pipeline;
 use crate::live::schedule::{system_now, JobSchedule, Scheduler, SystemClock};
@@ -173,7 +173,10 @@ async fn pipeline(args: &LiveArgs, metrics: Metrics) -> Result<Pipeline<InfluxSo
         let path = args.state_file.clone().unwrap_or_else(state::default_path);
         Some(StateStore::open(&path)?)
     };
-    let engine: Arc<dyn Engine> = Arc::new(NativeEngine);
+    let engine: Arc<dyn Engine> = match args.engine.load()? {
+        crate::engine::Engine::Native => Arc::new(NativeEngine),
+        wasm => Arc::new(WasmEngine::new(wasm)),
+    };
     Ok(Pipeline {
         source,
         sink,

@@ -65,7 +65,102 @@ impl Analysis for NativeAnalysis {
 
     fn finish(self: Box<Self>) -> Result<Tables> {
         let analysis = self.0.finish()?;
-        Ok(Tables { window: analysis.window, traffic: analysis.traffic, dependency: analysis.dependency })
+        Ok(Tables {
+            window: analysis.window,
+            traffic: analysis.traffic,
+            dependency: analysis.dependency,
+            traffic_percentiles: analysis.traffic_percentiles,
+        })
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+}
+
+/// The core compiled to WebAssembly and run by wasmtime (`--engine wasm`).
+///
+/// A guest session cannot hand its state to another one, so an analysis keeps the InfluxDB
+/// answers it is given and replays them into one guest session when the tables are asked for;
+/// [`Analysis::merge`] is then just taking the other analysis's answers. With the default
+/// push-down queries an answer holds one row per group, so this stays small; `raw` query mode
+/// keeps every point of the window in memory with this engine.
+#[derive(Debug, Clone)]
+pub struct WasmEngine(crate::engine::Engine);
+
+impl WasmEngine {
+    /// Wraps a loaded engine (normally [`crate::engine::Engine::Wasm`]).
+    pub fn new(engine: crate::engine::Engine) -> WasmEngine {
+        WasmEngine(engine)
+    }
+}
+
+#[derive(Debug)]
+struct WasmAnalysis {
+    engine: crate::engine::Engine,
+    options: Options,
+    /// Whole inputs, in the order they were given.
+    inputs: Vec<(String, Vec<u8>)>,
+    /// The input being pushed.
+    current: Option<(String, Vec<u8>)>,
+}
+
+impl Engine for WasmEngine {
+    fn start(&self, options: &Options) -> Box<dyn Analysis> {
+        Box::new(WasmAnalysis { engine: self.0.clone(), options: options.clone(), inputs: Vec::new(), current: None })
+    }
+}
+
+impl Analysis for WasmAnalysis {
+    fn begin_input(&mut self, name: &str) {
+        if let Some(input) = self.current.take() {
+            self.inputs.push(input);
+        }
+        self.current = Some((name.to_string(), Vec::new()));
+    }
+
+    fn push(&mut self, chunk: &[u8]) -> Result<()> {
+        match self.current.as_mut() {
+            Some((_, bytes)) => bytes.extend_from_slice(chunk),
+            None => self.current = Some(("input".to_string(), chunk.to_vec())),
+        }
+        Ok(())
+    }
+
+    fn end_input(&mut self) -> Result<()> {
+        if let Some(input) = self.current.take() {
+            self.inputs.push(input);
+        }
+        Ok(())
+    }
+
+    fn merge(&mut self, other: Box<dyn Analysis>) -> Result<()> {
+        match other.into_any().downcast::<WasmAnalysis>() {
+            Ok(mut other) => {
+                other.end_input()?;
+                self.end_input()?;
+                self.inputs.append(&mut other.inputs);
+                Ok(())
+            }
+            Err(_) => anyhow::bail!("cannot merge analyses of different engines"),
+        }
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<Tables> {
+        self.end_input()?;
+        let mut session = crate::engine::Session::new(&self.engine, self.options.clone())?;
+        for (name, bytes) in &self.inputs {
+            session.begin_input(name)?;
+            session.push(bytes)?;
+            session.end_input()?;
+        }
+        let analysis = session.finish()?.analysis;
+        Ok(Tables {
+            window: analysis.window,
+            traffic: analysis.traffic,
+            dependency: analysis.dependency,
+            traffic_percentiles: analysis.traffic_percentiles,
+        })
     }
 
     fn into_any(self: Box<Self>) -> Box<dyn Any> {

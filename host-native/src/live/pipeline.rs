@@ -67,6 +67,8 @@ impl<S: Source, K: Sink> Pipeline<S, K> {
             precision: Precision::Ns,
             strict: true,
             profile: self.profile.clone(),
+            // The service writes the reference tables: no what-if filter applies.
+            what_if: Default::default(),
         }
     }
 
