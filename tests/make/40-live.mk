@@ -6,7 +6,7 @@ TEST_TARGETS += test-live
 deps-bq-emulator: ## local-bigquery 0.4.0 emulator in a venv under /var/tmp/planet-bq-bq-emulator
 	bash tests/scripts/ensure-bq-emulator.sh
 
-test-live: deps-influxdb deps-bq-emulator ## Live pipeline against real influxd (auth on) and the BigQuery emulator
+test-live: deps-influxdb deps-bq-emulator wasm-abi ## Live pipeline against real influxd (auth on) and the BigQuery emulator
 	bash tests/live/suite.sh
 
 bench-live: deps-influxdb deps-bq-emulator ## Live pipeline timings for BENCHMARKS.md (5000 pairs, 20000 edges)
