@@ -2,6 +2,7 @@
 # The Rust runners (core/tests/vectors.rs, host-native/tests/vectors_cli.rs, cli_errors.rs) run
 # with `cargo test --workspace` (target `unit`).
 PYTHON ?= python3
+VECTORS_TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
 TEST_TARGETS += vectors-oracle-check parity
 .PHONY: vectors vectors-regen vectors-oracle-check parity
 
@@ -17,4 +18,4 @@ vectors-oracle-check: deps-influxdb ## Regenerate the vectors from a real influx
 
 parity: deps-influxdb ## planet-bq analyze vs InfluxDB's own answers on a generated fleet (real influxd)
 	$(CARGO) build -p planet-bq
-	$(PYTHON) tests/oracle/parity.py --bin target/debug/planet-bq
+	$(PYTHON) tests/oracle/parity.py --bin $(VECTORS_TARGET_DIR)/debug/planet-bq
