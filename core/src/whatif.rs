@@ -30,7 +30,7 @@
 
 use crate::error::Error;
 use crate::rows::{truncate, DependencyRow, TableRow, TrafficRow, TRAFFIC_COLUMNS};
-use regex::Regex;
+use regex_lite::Regex;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -564,5 +564,15 @@ mod tests {
         assert_eq!(back, o);
         let bad = serde_json::from_str::<Options>(r#"{"excludeAddresses":"(unclosed"}"#).expect_err("bad regex");
         assert!(bad.to_string().contains("(unclosed"), "{bad}");
+    }
+
+    #[test]
+    fn patterns_use_regex_lite_syntax_anchored_to_the_whole_value() {
+        let private: Pattern = r"10\.\d+\.\d+\.\d+|192\.168\..*".parse().expect("valid");
+        assert!(private.matches("10.0.1.2") && private.matches("192.168.0.1"));
+        assert!(!private.matches("110.0.1.2") && !private.matches("10.0.1.2:80"));
+        // ASCII classes only: a Unicode class is refused with the pattern quoted, not ignored.
+        let unicode = "\\p{Greek}+".parse::<Pattern>().expect_err("regex-lite has no Unicode classes");
+        assert!(unicode.to_string().contains("p{Greek}"), "{unicode}");
     }
 }

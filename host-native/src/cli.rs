@@ -106,8 +106,8 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "BPS", help_heading = "What-if")]
     pub min_bandwidth: Option<f64>,
 
-    /// What-if: drop dependency rows whose port fully matches this regular expression
-    /// (the federator's list: 22|53|111|8301|8300|8500|3025|3022|51666|9100|19100|5666|25|8600|11910|11560).
+    /// What-if: drop dependency rows whose port fully matches this regular expression (regex-lite
+    /// syntax: no Unicode classes; the federator's list: 22|53|111|8301|8300|8500|3025|3022|51666|9100|19100|5666|25|8600|11910|11560).
     #[arg(long, value_name = "REGEX", help_heading = "What-if")]
     pub exclude_ports: Option<planet_core::whatif::Pattern>,
 

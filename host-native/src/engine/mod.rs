@@ -48,6 +48,17 @@ pub struct EngineArgs {
     /// Time limit of the wasm engine for one analysis (Go syntax: 30m, 1h).
     #[arg(long, default_value = "1h", value_name = "DURATION")]
     pub wasm_timeout: Duration,
+
+    /// Directory where the wasm engine keeps the module compiled to machine code, so
+    /// only the first start pays the seconds of compiling it. Default: wasmtime's cache
+    /// directory (~/.cache/wasmtime). It must be writable only by trusted users: its contents
+    /// are run as code.
+    #[arg(long, env = "PLANET_BQ_WASM_CACHE", value_name = "DIR", conflicts_with = "no_wasm_cache")]
+    pub wasm_cache: Option<PathBuf>,
+
+    /// Compile the wasm engine's module at every start instead of caching its machine code.
+    #[arg(long)]
+    pub no_wasm_cache: bool,
 }
 
 impl Default for EngineArgs {
@@ -57,6 +68,8 @@ impl Default for EngineArgs {
             wasm_module: None,
             wasm_max_memory: 2048,
             wasm_timeout: Duration(3_600 * 1_000_000_000),
+            wasm_cache: None,
+            no_wasm_cache: false,
         }
     }
 }
@@ -69,7 +82,15 @@ impl EngineArgs {
             EngineKind::Wasm => {
                 let limits =
                     wasm::Limits { max_memory_bytes: self.wasm_max_memory * 1024 * 1024, timeout: self.wasm_timeout };
-                Engine::Wasm(Arc::new(wasm::Runtime::load(self.wasm_module.as_deref(), limits)?))
+                let cache = match (&self.wasm_cache, self.no_wasm_cache) {
+                    (_, true) => wasm::CodeCache::Off,
+                    (Some(dir), false) => wasm::CodeCache::Dir(
+                        std::path::absolute(dir)
+                            .with_context(|| format!("--wasm-cache {}: not a usable path", dir.display()))?,
+                    ),
+                    (None, false) => wasm::CodeCache::Default,
+                };
+                Engine::Wasm(Arc::new(wasm::Runtime::load(self.wasm_module.as_deref(), limits, &cache)?))
             }
         })
     }

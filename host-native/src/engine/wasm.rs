@@ -4,6 +4,11 @@
 //! The module travels inside the binary when the build found it (the Makefile builds it first
 //! and points `PLANET_BQ_WASM_ABI` at it, see build.rs), or is read from `--wasm-module PATH`
 //! (`PLANET_BQ_WASM_MODULE`), or from `planet_wasm_abi.wasm` beside the executable.
+//!
+//! Cranelift needs a couple of seconds to compile the module, far more than a small analysis
+//! takes, so the machine code is kept in wasmtime's on-disk cache ([`CodeCache`]): only the
+//! first run after an upgrade pays for compiling. The cache is keyed by the module's bytes, the
+//! compiler settings and wasmtime's version, so a stale entry is never used.
 
 use super::EngineOutput;
 use anyhow::{anyhow, bail, Context, Result};
@@ -11,7 +16,7 @@ use planet_core::{Analysis, AnalysisStats, Duration, Options, ParseIssue, Window
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
-use wasmtime::{Config, Instance, Memory, Module, ResourceLimiter, Store, Trap, TypedFunc};
+use wasmtime::{Cache, CacheConfig, Config, Instance, Memory, Module, ResourceLimiter, Store, Trap, TypedFunc};
 
 include!(concat!(env!("OUT_DIR"), "/embedded_wasm.rs"));
 
@@ -38,6 +43,18 @@ pub struct Limits {
     pub timeout: Duration,
 }
 
+/// Where the module's machine code is kept between runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CodeCache {
+    /// wasmtime's default cache directory (`~/.cache/wasmtime` on Linux).
+    #[default]
+    Default,
+    /// This directory (created when missing; must be absolute).
+    Dir(PathBuf),
+    /// No cache: compile at every start.
+    Off,
+}
+
 /// A compiled module, ready to instantiate one guest per analysis.
 #[derive(Debug)]
 pub struct Runtime {
@@ -46,11 +63,13 @@ pub struct Runtime {
     limits: Limits,
     /// Where the module came from, for messages.
     source: String,
+    /// The code cache in use, if it could be opened.
+    cache: Option<Cache>,
 }
 
 impl Runtime {
     /// Loads the module from `path`, else the built-in one, else the file beside the executable.
-    pub fn load(path: Option<&Path>, limits: Limits) -> Result<Runtime> {
+    pub fn load(path: Option<&Path>, limits: Limits, cache: &CodeCache) -> Result<Runtime> {
         let (bytes, source): (Cow<'static, [u8]>, String) = match (path, embedded_module()) {
             (Some(path), _) => (
                 std::fs::read(path)
@@ -76,17 +95,28 @@ impl Runtime {
                 }
             }
         };
-        Runtime::from_bytes(&bytes, source, limits)
+        Runtime::from_bytes(&bytes, source, limits, cache)
     }
 
-    /// Compiles a module; refuses one that imports anything (the guest gets memory, nothing else).
-    pub fn from_bytes(bytes: &[u8], source: String, limits: Limits) -> Result<Runtime> {
+    /// Compiles a module, or takes its machine code from the cache; refuses one that imports
+    /// anything (the guest gets memory, nothing else).
+    pub fn from_bytes(bytes: &[u8], source: String, limits: Limits, cache: &CodeCache) -> Result<Runtime> {
+        let started = std::time::Instant::now();
         let mut config = Config::new();
         config.epoch_interruption(true);
+        let cache = open_cache(cache);
+        config.cache(cache.clone());
         let engine = wasmtime::Engine::new(&config).map_err(anyhow::Error::from)?;
         let module = Module::new(&engine, bytes)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("compiling the WebAssembly module ({source})"))?;
+        tracing::debug!(
+            module = %source,
+            cache = %cache.as_ref().map_or("off".to_string(), |c| c.directory().display().to_string()),
+            from_cache = cache.as_ref().is_some_and(|c| c.cache_hits() > 0),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "WebAssembly module ready"
+        );
         if let Some(import) = module.imports().next() {
             bail!(
                 "the WebAssembly module ({source}) imports {}::{}; planet-bq's module imports nothing",
@@ -95,7 +125,12 @@ impl Runtime {
             );
         }
         start_ticker(&engine);
-        Ok(Runtime { engine, module, limits, source })
+        Ok(Runtime { engine, module, limits, source, cache })
+    }
+
+    /// Whether the module's machine code came from the cache rather than from compiling it.
+    pub fn loaded_from_cache(&self) -> bool {
+        self.cache.as_ref().is_some_and(|c| c.cache_hits() > 0)
     }
 
     /// Where the module came from.
@@ -111,6 +146,26 @@ impl Runtime {
     /// A fresh guest running one analysis with these options.
     pub fn session(&self, options: &Options) -> Result<Session> {
         Session::start(self, options)
+    }
+}
+
+/// Opens the code cache; one that cannot be opened (no home directory, a read-only disk) only
+/// costs the compilation, so it is a warning, not an error.
+fn open_cache(choice: &CodeCache) -> Option<Cache> {
+    let mut config = CacheConfig::new();
+    match choice {
+        CodeCache::Off => return None,
+        CodeCache::Default => {}
+        CodeCache::Dir(dir) => {
+            config.with_directory(dir);
+        }
+    }
+    match Cache::new(config) {
+        Ok(cache) => Some(cache),
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "cannot use the WebAssembly code cache; compiling the module instead");
+            None
+        }
     }
 }
 
@@ -413,7 +468,7 @@ mod tests {
     }
 
     fn runtime(bytes: &[u8], limits: Limits) -> Runtime {
-        Runtime::from_bytes(bytes, "test".into(), limits).expect("the module compiles")
+        Runtime::from_bytes(bytes, "test".into(), limits, &CodeCache::Off).expect("the module compiles")
     }
 
     fn generous() -> Limits {
@@ -438,7 +493,7 @@ mod tests {
             1, 4, 1, 96, 0, 0, // type section: one func type () -> ()
             2, 9, 1, 3, b'e', b'n', b'v', 1, b'f', 0, 0, // import section: env::f, func type 0
         ];
-        let error = Runtime::from_bytes(bytes, "test".into(), generous()).expect_err("refused");
+        let error = Runtime::from_bytes(bytes, "test".into(), generous(), &CodeCache::Off).expect_err("refused");
         assert!(error.to_string().contains("imports env::f"), "{error:#}");
     }
 
@@ -497,5 +552,45 @@ mod tests {
         let error = analyze_with(&wasm, options(), [("a.lp".to_string(), LINE.as_bytes())]).expect_err("stopped");
         let text = format!("{error:#}");
         assert!(text.contains("time limit of 0s"), "{text}");
+    }
+
+    /// A fresh directory under the system's temporary directory, removed by the caller.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("planet-bq-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn the_second_start_takes_the_machine_code_from_the_cache() {
+        let Some(bytes) = module() else { return };
+        let dir = scratch("code-cache");
+        let cache = CodeCache::Dir(dir.clone());
+        let first = Runtime::from_bytes(bytes, "test".into(), generous(), &cache).expect("compiles");
+        assert!(!first.loaded_from_cache(), "an empty cache cannot hold the module");
+        drop(first);
+        let second = Runtime::from_bytes(bytes, "test".into(), generous(), &cache).expect("loads");
+        assert!(second.loaded_from_cache(), "the second start should find the module in {}", dir.display());
+        // The cached code must run the analysis exactly as freshly compiled code does.
+        let input = LINE.as_bytes();
+        let cached = analyze_with(&Engine::Wasm(Arc::new(second)), options(), [("a.lp".to_string(), input)]);
+        let native = analyze_with(&Engine::Native, options(), [("a.lp".to_string(), input)]);
+        assert_eq!(cached.expect("cached runs").traffic_ndjson, native.expect("native runs").traffic_ndjson);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_cache_that_cannot_be_opened_only_costs_the_compilation() {
+        let Some(bytes) = module() else { return };
+        // A regular file where the directory should be: the cache cannot be created there.
+        let file = scratch("not-a-dir");
+        std::fs::write(&file, b"").expect("temp file");
+        let runtime = Runtime::from_bytes(bytes, "test".into(), generous(), &CodeCache::Dir(file.join("cache")))
+            .expect("compiles without the cache");
+        assert!(!runtime.loaded_from_cache());
+        let analysis =
+            analyze_with(&Engine::Wasm(Arc::new(runtime)), options(), [("a.lp".to_string(), LINE.as_bytes())]);
+        assert_eq!(analysis.expect("runs").analysis.traffic.len(), 1);
+        let _ = std::fs::remove_file(&file);
     }
 }
