@@ -29,6 +29,18 @@ pub struct Analysis {
     pub stats: AnalysisStats,
 }
 
+impl Analysis {
+    /// The two tables of the window, without the warnings and counters.
+    pub fn into_tables(self) -> Tables {
+        Tables {
+            window: self.window,
+            traffic: self.traffic,
+            dependency: self.dependency,
+            traffic_percentiles: self.traffic_percentiles,
+        }
+    }
+}
+
 /// Counters of one analysis.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnalysisStats {

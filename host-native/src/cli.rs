@@ -189,6 +189,11 @@ pub struct LiveArgs {
     #[arg(long, env = "INFLUXDB_URL", default_value = "http://127.0.0.1:8086", value_name = "URL")]
     pub influxdb_addr: String,
 
+    /// PEM file of certificate authorities to trust for an https InfluxDB besides the system's
+    /// (for a server certificate signed by a private CA).
+    #[arg(long, env = "INFLUXDB_CA_CERT", value_name = "FILE")]
+    pub influxdb_ca_cert: Option<PathBuf>,
+
     /// InfluxDB user (HTTP Basic auth).
     #[arg(long, env = "INFLUXDB_USERNAME", default_value = "", value_name = "USER")]
     pub influxdb_username: String,

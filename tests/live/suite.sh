@@ -14,6 +14,7 @@ fails=0
 cleanup() {
   [ -n "${run_pid:-}" ] && kill "$run_pid" 2>/dev/null || true
   bash "$scripts/influxd.sh" stop "$work/influxd" || true
+  bash "$scripts/influxd.sh" stop "$work/influxd-tls" || true
   bash "$scripts/bq-emulator.sh" stop "$work/bq" || true
   if [ "$fails" = 0 ]; then rm -rf "$work"; else echo "kept $work for inspection" >&2; fi
 }
@@ -137,6 +138,27 @@ pbq once traffic --at "$(date -u -d "$E + 5 hour" +%Y-%m-%dT%H:%M:%SZ)" --bq-dat
   >"$work/empty.out" 2>&1 || fail "an empty window failed: $(cat "$work/empty.out")"
 grep -q "window is empty" "$work/empty.out" || fail "an empty window is not reported: $(cat "$work/empty.out")"
 ok "an empty window is not an error: exit 0, nothing written, and it says so"
+
+# --- https with a private certificate authority --------------------------------------------
+influx_tls=$(bash "$scripts/influxd.sh" start "$work/influxd-tls" --tls)
+ca=$work/influxd-tls/ca.pem
+curl -sf --cacert "$ca" -XPOST "$influx_tls/query" --data-urlencode "q=CREATE DATABASE mothership" >/dev/null \
+  || fail "creating the database on the https influxd"
+# The points of the hour before $W are all the traffic window needs.
+awk -v from="$(date -u -d "$W - 1 hour" +%s)" -v to="$(date -u -d "$W" +%s)" '$NF >= from && $NF < to' "$work/data.lp" >"$work/hour.lp"
+curl -sf --cacert "$ca" -XPOST "$influx_tls/write?db=mothership&precision=s" --data-binary @"$work/hour.lp" \
+  || fail "writing test data into the https influxd"
+tls() { INFLUXDB_URL=$influx_tls INFLUXDB_USERNAME='' INFLUXDB_PASSWORD='' pbq once traffic --at "$W" --retries 0 "$@"; }
+tls --influxdb-ca-cert "$ca" --out "$work/out-tls" --state-file "$work/state-tls.json" >"$work/tls.out" 2>&1 \
+  || fail "once over https with --influxdb-ca-cert: $(cat "$work/tls.out")"
+cmp -s "$work/out-tls/traffic-$(date -u -d "$W" +%Y%m%dT%H%M%SZ).ndjson" "$work/expected-traffic-$W/traffic.ndjson" \
+  || fail "once over https wrote other rows than analyze"
+ok "https InfluxDB with a private CA given by --influxdb-ca-cert: the same rows as analyze"
+if tls --out "$work/out-tls2" --state-file "$work/state-tls2.json" >"$work/tls2.out" 2>&1; then
+  fail "once over https trusted a certificate of an unknown CA"; fi
+grep -q "certificate" "$work/tls2.out" && grep -q -- "--influxdb-ca-cert" "$work/tls2.out" \
+  || fail "untrusted certificate: $(cat "$work/tls2.out")"
+ok "https InfluxDB with an unknown CA: refused, the error names the certificate and --influxdb-ca-cert"
 
 # --- faults -------------------------------------------------------------------------------
 before=$(bq_sql "SELECT COUNT(*) FROM \`test-project.planet.planet_exporter_traffic\`")

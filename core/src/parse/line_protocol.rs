@@ -60,6 +60,24 @@ static CLASS: [u8; 256] = {
     t
 };
 
+/// Reads the `key=value` that starts after the separator at `sep`, as byte ranges of the key
+/// and of the value; `None` when the `=` is missing or either side is empty. A value may hold
+/// `=`, as the crate reads it.
+#[inline]
+fn key_value(b: &[u8], sep: usize) -> Option<((usize, usize), (usize, usize))> {
+    let key_start = sep + 1;
+    let key_end = token(b, key_start, EQUALS | COMMA | SPACE)?;
+    if key_end == key_start || key_end >= b.len() || b[key_end] != b'=' {
+        return None;
+    }
+    let value_start = key_end + 1;
+    let value_end = token(b, value_start, COMMA | SPACE)?;
+    if value_end == value_start {
+        return None;
+    }
+    Some(((key_start, key_end), (value_start, value_end)))
+}
+
 /// Scans a token up to a byte of the `stop` classes; `None` at a special byte.
 #[inline]
 fn token(b: &[u8], mut i: usize, stop: u8) -> Option<usize> {
@@ -148,18 +166,9 @@ impl LineProtocolParser {
         let mut i = measurement_end;
         self.tags.clear();
         while i < n && b[i] == b',' {
-            let key_start = i + 1;
-            let key_end = token(b, key_start, EQUALS | COMMA | SPACE)?;
-            if key_end == key_start || key_end >= n || b[key_end] != b'=' {
-                return None;
-            }
-            let value_start = key_end + 1;
-            // A tag value may hold `=`, as the crate reads it.
-            i = token(b, value_start, COMMA | SPACE)?;
-            if i == value_start {
-                return None;
-            }
-            self.tags.push(((key_start, key_end), (value_start, i)));
+            let (key, value) = key_value(b, i)?;
+            i = value.1;
+            self.tags.push((key, value));
         }
         if i >= n || b[i] != b' ' {
             return None;
@@ -175,17 +184,9 @@ impl LineProtocolParser {
         let mut i = space;
         self.fields.clear();
         loop {
-            let key_start = i + 1;
-            let key_end = token(b, key_start, EQUALS | COMMA | SPACE)?;
-            if key_end == key_start || key_end >= n || b[key_end] != b'=' {
-                return None;
-            }
-            let value_start = key_end + 1;
-            i = token(b, value_start, COMMA | SPACE)?;
-            if i == value_start {
-                return None;
-            }
-            self.fields.push(((key_start, key_end), fast_value(line, value_start, i)?));
+            let (key, (value_start, value_end)) = key_value(b, i)?;
+            i = value_end;
+            self.fields.push((key, fast_value(line, value_start, value_end)?));
             if i >= n || b[i] != b',' {
                 break;
             }

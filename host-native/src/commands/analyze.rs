@@ -1,7 +1,7 @@
 //! `planet-bq analyze`: both tables from export files, with no server.
 
 use crate::cli::{AnalyzeArgs, OutFormat};
-use crate::engine::{EngineOutput, Session, CHUNK};
+use crate::engine::{EngineOutput, Session};
 use crate::output::write_atomically;
 use crate::table_print;
 use anyhow::{Context, Result};
@@ -43,23 +43,15 @@ pub fn options(args: &AnalyzeArgs) -> Result<Options> {
 pub fn analyze_files(args: &AnalyzeArgs, options: Options) -> Result<EngineOutput> {
     let engine = args.engine.load()?;
     let mut session = Session::new(&engine, options)?;
-    let mut buf = vec![0u8; CHUNK];
     for path in &args.files {
         let name = path.display().to_string();
-        let mut reader: Box<dyn Read> = if name == "-" {
+        // Files are opened one at a time, when their turn comes.
+        let reader: Box<dyn Read> = if name == "-" {
             Box::new(std::io::stdin().lock())
         } else {
             Box::new(std::fs::File::open(path).with_context(|| format!("opening {name}"))?)
         };
-        session.begin_input(&name)?;
-        loop {
-            let n = reader.read(&mut buf).with_context(|| format!("reading {name}"))?;
-            if n == 0 {
-                break;
-            }
-            session.push(&buf[..n])?;
-        }
-        session.end_input()?;
+        session.read_input(&name, reader)?;
     }
     session.finish()
 }

@@ -87,7 +87,22 @@ pub fn influx_config(args: &LiveArgs) -> Result<InfluxConfig> {
         retries: args.retries,
         retry_delay: duration_std(args.retry_delay, "--retry-delay")?,
         chunk_size: args.influxdb_chunk_size.max(1),
+        extra_roots: match &args.influxdb_ca_cert {
+            Some(path) => read_ca_certificates(path)?,
+            None => Vec::new(),
+        },
     })
+}
+
+/// The certificates of a PEM file of certificate authorities (`--influxdb-ca-cert`).
+fn read_ca_certificates(path: &Path) -> Result<Vec<reqwest::Certificate>> {
+    let pem = std::fs::read(path).with_context(|| format!("reading --influxdb-ca-cert {}", path.display()))?;
+    let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+        .with_context(|| format!("--influxdb-ca-cert {}: not a PEM file of certificates", path.display()))?;
+    if certificates.is_empty() {
+        bail!("--influxdb-ca-cert {}: no PEM certificate (-----BEGIN CERTIFICATE-----) in it", path.display());
+    }
+    Ok(certificates)
 }
 
 /// The BigQuery settings of the flags, when a project is given.

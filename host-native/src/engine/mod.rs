@@ -161,6 +161,20 @@ impl Session {
         Ok(())
     }
 
+    /// Reads one whole input, named for errors, in [`CHUNK`]-sized pieces.
+    pub fn read_input(&mut self, name: &str, mut reader: impl Read) -> Result<()> {
+        self.begin_input(name)?;
+        let mut buf = vec![0u8; CHUNK];
+        loop {
+            let n = reader.read(&mut buf).with_context(|| format!("reading {name}"))?;
+            if n == 0 {
+                break;
+            }
+            self.push(&buf[..n])?;
+        }
+        self.end_input()
+    }
+
     /// Ends the analysis.
     pub fn finish(self) -> Result<EngineOutput> {
         match self {
@@ -187,17 +201,8 @@ pub fn analyze_with<R: Read>(
     inputs: impl IntoIterator<Item = (String, R)>,
 ) -> Result<EngineOutput> {
     let mut session = Session::new(engine, options)?;
-    let mut buf = vec![0u8; CHUNK];
-    for (name, mut reader) in inputs {
-        session.begin_input(&name)?;
-        loop {
-            let n = reader.read(&mut buf).with_context(|| format!("reading {name}"))?;
-            if n == 0 {
-                break;
-            }
-            session.push(&buf[..n])?;
-        }
-        session.end_input()?;
+    for (name, reader) in inputs {
+        session.read_input(&name, reader)?;
     }
     session.finish()
 }

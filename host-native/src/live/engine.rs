@@ -64,13 +64,7 @@ impl Analysis for NativeAnalysis {
     }
 
     fn finish(self: Box<Self>) -> Result<Tables> {
-        let analysis = self.0.finish()?;
-        Ok(Tables {
-            window: analysis.window,
-            traffic: analysis.traffic,
-            dependency: analysis.dependency,
-            traffic_percentiles: analysis.traffic_percentiles,
-        })
+        Ok(self.0.finish()?.into_tables())
     }
 
     fn into_any(self: Box<Self>) -> Box<dyn Any> {
@@ -150,17 +144,9 @@ impl Analysis for WasmAnalysis {
         self.end_input()?;
         let mut session = crate::engine::Session::new(&self.engine, self.options.clone())?;
         for (name, bytes) in &self.inputs {
-            session.begin_input(name)?;
-            session.push(bytes)?;
-            session.end_input()?;
+            session.read_input(name, bytes.as_slice())?;
         }
-        let analysis = session.finish()?.analysis;
-        Ok(Tables {
-            window: analysis.window,
-            traffic: analysis.traffic,
-            dependency: analysis.dependency,
-            traffic_percentiles: analysis.traffic_percentiles,
-        })
+        Ok(session.finish()?.analysis.into_tables())
     }
 
     fn into_any(self: Box<Self>) -> Box<dyn Any> {

@@ -93,6 +93,8 @@ pub struct InfluxConfig {
     pub retry_delay: std::time::Duration,
     /// Rows per chunk of a chunked answer.
     pub chunk_size: usize,
+    /// Certificate authorities trusted for https besides the system's (a private CA).
+    pub extra_roots: Vec<reqwest::Certificate>,
 }
 
 /// An InfluxDB failure: transient ones are retried.
@@ -197,12 +199,14 @@ pub fn queries(
 impl InfluxSource {
     /// A source with its HTTP client (rustls).
     pub fn new(config: InfluxConfig) -> Result<InfluxSource> {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(config.request_timeout)
             .connect_timeout(std::time::Duration::from_secs(10))
-            .user_agent(concat!("planet-bq/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .context("building the InfluxDB HTTP client")?;
+            .user_agent(concat!("planet-bq/", env!("CARGO_PKG_VERSION")));
+        for root in &config.extra_roots {
+            builder = builder.add_root_certificate(root.clone());
+        }
+        let client = builder.build().context("building the InfluxDB HTTP client")?;
         Ok(InfluxSource { config, client })
     }
 
@@ -221,17 +225,17 @@ impl InfluxSource {
         }
     }
 
-    /// One query, its answer streamed into `analysis`. No retry here.
-    async fn query_once(&self, q: &str, analysis: &mut dyn Analysis) -> Result<(u64, f64), QueryError> {
+    /// POSTs an InfluxQL query to `/query` and returns the response once its status says it
+    /// succeeded; `chunked` asks for a streamed answer. Errors say where, what and whether a
+    /// retry may help.
+    async fn post_query(&self, q: &str, chunked: bool) -> Result<reqwest::Response, QueryError> {
         let where_ = format!("InfluxDB at {}", self.config.url);
         let what = format!(" (query: {q})");
-        let mut form = vec![
-            ("db", self.config.database.clone()),
-            ("q", q.to_string()),
-            ("epoch", "ns".to_string()),
-            ("chunked", "true".to_string()),
-            ("chunk_size", self.config.chunk_size.to_string()),
-        ];
+        let mut form = vec![("db", self.config.database.clone()), ("q", q.to_string()), ("epoch", "ns".to_string())];
+        if chunked {
+            form.push(("chunked", "true".to_string()));
+            form.push(("chunk_size", self.config.chunk_size.to_string()));
+        }
         if !self.config.retention_policy.is_empty() {
             form.push(("rp", self.config.retention_policy.clone()));
         }
@@ -239,22 +243,29 @@ impl InfluxSource {
             QueryError { transient: true, message: format!("{where_}: {}{what}", describe_reqwest(&e)) }
         })?;
         let status = response.status();
-        if !status.is_success() {
-            let body = response.text().await.unwrap_or_default();
-            let detail = influx_error_text(&body);
-            let transient = status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408;
-            let hint = match status.as_u16() {
-                401 | 403 => {
-                    " (check the InfluxDB user name and password or token, and that the user may read the database)"
-                }
-                _ => "",
-            };
-            return Err(QueryError { transient, message: format!("{where_}: HTTP {status}: {detail}{hint}{what}") });
+        if status.is_success() {
+            return Ok(response);
         }
+        let body = response.text().await.unwrap_or_default();
+        let detail = influx_error_text(&body);
+        let transient = status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408;
+        let hint = match status.as_u16() {
+            401 | 403 => {
+                " (check the InfluxDB user name and password or token, and that the user may read the database)"
+            }
+            _ => "",
+        };
+        Err(QueryError { transient, message: format!("{where_}: HTTP {status}: {detail}{hint}{what}") })
+    }
+
+    /// One query, its answer streamed into `analysis`. No retry here.
+    async fn query_once(&self, q: &str, analysis: &mut dyn Analysis) -> Result<(u64, f64), QueryError> {
+        let where_ = format!("InfluxDB at {}", self.config.url);
+        let what = format!(" (query: {q})");
+        let mut response = self.post_query(q, true).await?;
         analysis.begin_input("answer");
         let mut bytes = 0u64;
         let mut parse = std::time::Duration::ZERO;
-        let mut response = response;
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
@@ -282,24 +293,11 @@ impl InfluxSource {
     pub async fn query_json(&self, q: &str) -> Result<serde_json::Value, QueryError> {
         let where_ = format!("InfluxDB at {}", self.config.url);
         let what = format!(" (query: {q})");
-        let mut form = vec![("db", self.config.database.clone()), ("q", q.to_string()), ("epoch", "ns".to_string())];
-        if !self.config.retention_policy.is_empty() {
-            form.push(("rp", self.config.retention_policy.clone()));
-        }
-        let response = self.request(reqwest::Method::POST, "/query").form(&form).send().await.map_err(|e| {
-            QueryError { transient: true, message: format!("{where_}: {}{what}", describe_reqwest(&e)) }
-        })?;
-        let status = response.status();
+        let response = self.post_query(q, false).await?;
         let body = response.text().await.map_err(|e| QueryError {
             transient: true,
             message: format!("{where_}: {}{what}", describe_reqwest(&e)),
         })?;
-        if !status.is_success() {
-            return Err(QueryError {
-                transient: status.is_server_error(),
-                message: format!("{where_}: HTTP {status}: {}{what}", influx_error_text(&body)),
-            });
-        }
         let value: serde_json::Value = serde_json::from_str(&body).map_err(|e| QueryError {
             transient: false,
             message: format!("{where_}: invalid JSON answer: {e}{what}"),
@@ -407,10 +405,16 @@ fn describe_reqwest(e: &reqwest::Error) -> String {
         cause = s.to_string();
         source = s.source();
     }
+    // rustls says "invalid peer certificate: UnknownIssuer" for a certificate of a private CA.
+    let hint = if cause.contains("certificate") {
+        " (a server certificate signed by a private CA needs that CA: --influxdb-ca-cert FILE)"
+    } else {
+        ""
+    };
     if cause.is_empty() {
         kind.to_string()
     } else {
-        format!("{kind}: {cause}")
+        format!("{kind}: {cause}{hint}")
     }
 }
 
@@ -507,6 +511,7 @@ mod tests {
             retries: 0,
             retry_delay: std::time::Duration::from_millis(1),
             chunk_size: 100,
+            extra_roots: Vec::new(),
         }
     }
 
