@@ -12,9 +12,8 @@ dir=${2:?usage: bq-emulator.sh start|stop DIR [PROJECT]}
 project=${3:-test-project}
 root=${PLANET_BQ_EMULATOR_DIR:-/var/tmp/planet-bq-bq-emulator}
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
+# shellcheck source=daemon-lib.sh
+source "$(dirname "$0")/daemon-lib.sh"
 
 case "$cmd" in
 start)
@@ -36,19 +35,10 @@ start)
     kill -0 "$(cat "$dir/emulator.pid")" 2>/dev/null || break
     sleep 0.1
   done
-  echo "the BigQuery emulator did not answer within 60 s; log: $dir/emulator.log" >&2
-  cat "$dir/emulator.log" >&2 || true
-  kill "$(cat "$dir/emulator.pid")" 2>/dev/null || true
-  exit 1
+  give_up "the BigQuery emulator did not answer within 60 s" "$dir/emulator.log" "$dir/emulator.pid"
   ;;
 stop)
-  if [ -f "$dir/emulator.pid" ]; then
-    pid=$(cat "$dir/emulator.pid")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$dir"
+  stop_server "$dir/emulator.pid" "$dir"
   ;;
 *)
   echo "usage: bq-emulator.sh start|stop DIR [PROJECT]" >&2

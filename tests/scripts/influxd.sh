@@ -35,9 +35,8 @@ make_certificates() {
     -extfile "$d/server.ext" -out "$d/server.pem" 2>/dev/null
 }
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
+# shellcheck source=daemon-lib.sh
+source "$(dirname "$0")/daemon-lib.sh"
 
 case "$cmd" in
 start)
@@ -95,19 +94,10 @@ CONF
     fi
     sleep 0.05
   done
-  echo "influxd did not answer /ping within 10 s; log: $dir/influxd.log" >&2
-  cat "$dir/influxd.log" >&2 || true
-  kill "$(cat "$dir/influxd.pid")" 2>/dev/null || true
-  exit 1
+  give_up "influxd did not answer /ping within 10 s" "$dir/influxd.log" "$dir/influxd.pid"
   ;;
 stop)
-  if [ -f "$dir/influxd.pid" ]; then
-    pid=$(cat "$dir/influxd.pid")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$dir"
+  stop_server "$dir/influxd.pid" "$dir"
   ;;
 *)
   echo "$usage" >&2
