@@ -240,7 +240,9 @@ impl InfluxSource {
             form.push(("rp", self.config.retention_policy.clone()));
         }
         let response = self.request(reqwest::Method::POST, "/query").form(&form).send().await.map_err(|e| {
-            QueryError { transient: true, message: format!("{where_}: {}{what}", describe_reqwest(&e)) }
+            // A refused certificate stays refused: retrying only delays the error.
+            let message = describe_reqwest(&e);
+            QueryError { transient: !message.contains("certificate"), message: format!("{where_}: {message}{what}") }
         })?;
         let status = response.status();
         if status.is_success() {
