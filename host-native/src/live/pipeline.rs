@@ -263,21 +263,31 @@ mod tests {
 
     const ANSWER: &str = r#"{"results":[{"statement_id":0,"series":[{"name":"ingress","tags":{"service":"api","address":"","remote_service":"web","remote_address":""},"columns":["time","min","max","sum","count"],"values":[[0,1.5,9.5,22,4]]}]}]}"#;
 
-    #[tokio::test]
-    async fn a_failed_write_leaves_the_window_incomplete_and_a_rerun_completes_it() {
-        let dir = std::env::temp_dir().join(format!("planet-bq-pipeline-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let sink = FakeSink { fail: Mutex::new(1), ..FakeSink::default() };
-        let mut pipeline = Pipeline {
-            source: FakeSource(ANSWER),
-            sink: &sink,
+    /// A pipeline over the native engine with default windows, answering every query with `answer`.
+    fn pipeline<'a>(
+        answer: &'static str,
+        sink: &'a FakeSink,
+        state: Option<StateStore>,
+    ) -> Pipeline<FakeSource, &'a FakeSink> {
+        Pipeline {
+            source: FakeSource(answer),
+            sink,
             engine: Arc::new(NativeEngine),
             profile: Profile::planet_federator(),
             lengths: WindowLengths::default(),
             timeout: std::time::Duration::from_secs(60),
             metrics: Metrics::new(),
-            state: Some(StateStore::open(&dir.join("state.json")).expect("state")),
-        };
+            state,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_leaves_the_window_incomplete_and_a_rerun_completes_it() {
+        let dir = std::env::temp_dir().join(format!("planet-bq-pipeline-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let sink = FakeSink { fail: Mutex::new(1), ..FakeSink::default() };
+        let state = StateStore::open(&dir.join("state.json")).expect("state");
+        let mut pipeline = pipeline(ANSWER, &sink, Some(state));
         let window = WindowLengths::default().window(Job::Traffic, "2026-11-22T13:00:00Z".parse().expect("valid"));
         let err = pipeline.run_window(window).await.expect_err("sink fails");
         assert!(format!("{err:#}").contains("sink down"), "{err:#}");
@@ -300,16 +310,8 @@ mod tests {
     #[tokio::test]
     async fn a_statement_error_inside_a_200_fails_the_window() {
         let sink = FakeSink::default();
-        let mut pipeline = Pipeline {
-            source: FakeSource(r#"{"results":[{"statement_id":0,"error":"database not found: mothership"}]}"#),
-            sink: &sink,
-            engine: Arc::new(NativeEngine),
-            profile: Profile::planet_federator(),
-            lengths: WindowLengths::default(),
-            timeout: std::time::Duration::from_secs(60),
-            metrics: Metrics::new(),
-            state: None,
-        };
+        let answer = r#"{"results":[{"statement_id":0,"error":"database not found: mothership"}]}"#;
+        let mut pipeline = pipeline(answer, &sink, None);
         let window = WindowLengths::default().window(Job::Traffic, "2026-11-22T13:00:00Z".parse().expect("valid"));
         let err = pipeline.run_window(window).await.expect_err("fails");
         assert!(format!("{err:#}").contains("database not found"), "{err:#}");
