@@ -110,13 +110,6 @@ impl Runtime {
         let module = Module::new(&engine, bytes)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("compiling the WebAssembly module ({source})"))?;
-        tracing::debug!(
-            module = %source,
-            cache = %cache.as_ref().map_or("off".to_string(), |c| c.directory().display().to_string()),
-            from_cache = cache.as_ref().is_some_and(|c| c.cache_hits() > 0),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "WebAssembly module ready"
-        );
         if let Some(import) = module.imports().next() {
             bail!(
                 "the WebAssembly module ({source}) imports {}::{}; planet-bq's module imports nothing",
@@ -125,7 +118,15 @@ impl Runtime {
             );
         }
         start_ticker(&engine);
-        Ok(Runtime { engine, module, limits, source, cache })
+        let runtime = Runtime { engine, module, limits, source, cache };
+        tracing::debug!(
+            module = %runtime.source,
+            cache = %runtime.cache.as_ref().map_or("off".to_string(), |c| c.directory().display().to_string()),
+            from_cache = runtime.loaded_from_cache(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "WebAssembly module ready"
+        );
+        Ok(runtime)
     }
 
     /// Whether the module's machine code came from the cache rather than from compiling it.

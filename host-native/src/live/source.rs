@@ -242,7 +242,7 @@ impl InfluxSource {
         let response = self.request(reqwest::Method::POST, "/query").form(&form).send().await.map_err(|e| {
             // A refused certificate stays refused: retrying only delays the error.
             let message = describe_reqwest(&e);
-            QueryError { transient: !message.contains("certificate"), message: format!("{where_}: {message}{what}") }
+            QueryError { transient: !is_certificate_refusal(&message), message: format!("{where_}: {message}{what}") }
         })?;
         let status = response.status();
         if status.is_success() {
@@ -389,6 +389,12 @@ fn influx_error_text(body: &str) -> String {
     planet_core::error::quote(body.trim())
 }
 
+/// Whether a described error is the server's TLS certificate being refused: rustls says
+/// "invalid peer certificate: ..." (UnknownIssuer for a private CA).
+fn is_certificate_refusal(description: &str) -> bool {
+    description.contains("certificate")
+}
+
 /// A reqwest error in words, without the URL's query string (which holds no secret here, but
 /// stays out of logs anyway) and with the cause that matters (refused, timed out).
 fn describe_reqwest(e: &reqwest::Error) -> String {
@@ -407,8 +413,7 @@ fn describe_reqwest(e: &reqwest::Error) -> String {
         cause = s.to_string();
         source = s.source();
     }
-    // rustls says "invalid peer certificate: UnknownIssuer" for a certificate of a private CA.
-    let hint = if cause.contains("certificate") {
+    let hint = if is_certificate_refusal(&cause) {
         " (a server certificate signed by a private CA needs that CA: --influxdb-ca-cert FILE)"
     } else {
         ""
