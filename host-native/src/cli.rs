@@ -274,7 +274,18 @@ pub struct LiveArgs {
     #[arg(long, value_name = "LOCATION")]
     pub bq_location: Option<String>,
 
-    /// Most rows per insertAll request.
+    /// How rows reach BigQuery: load (one load job per window and table: free, all rows or
+    /// none, refused by BigQuery when repeated), storage-write (Storage Write API: one PENDING
+    /// stream per window, committed at once) or insert-all (legacy streaming inserts).
+    #[arg(long, value_enum, default_value = "load", value_name = "METHOD")]
+    pub bq_write_method: crate::bigquery_write::WriteMethod,
+
+    /// gRPC address of an emulator's Storage Write API (`http://127.0.0.1:9060`), for
+    /// --bq-write-method storage-write; default: Google's endpoint.
+    #[arg(long, value_name = "URL")]
+    pub bq_storage_endpoint: Option<String>,
+
+    /// Most rows per insertAll request (--bq-write-method insert-all).
     #[arg(long, default_value_t = 2000, value_name = "ROWS")]
     pub bq_insert_batch_rows: usize,
 
@@ -398,5 +409,6 @@ mod tests {
         assert_eq!(a.bq_traffic_table_id, "planet_exporter_traffic");
         assert_eq!(a.bq_dependency_table_id, "planet_exporter_dependency");
         assert_eq!(a.bq_insert_batch_rows, 2000);
+        assert_eq!(a.bq_write_method, crate::bigquery_write::WriteMethod::Load);
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod bigquery;
+pub mod bigquery_write;
 pub mod cli;
 pub mod commands;
 pub mod engine;

@@ -186,20 +186,20 @@ curl -sf -XPOST "$bq/bigquery/v2/projects/test-project/datasets" -H 'content-typ
   -d '{"datasetReference":{"projectId":"test-project","datasetId":"bad"}}' >/dev/null
 python3 tests/live/bq.py "$bq" test-project create-table bad planet_exporter_traffic \
   '[{"name":"inventory_date","type":"TIMESTAMP","mode":"REQUIRED"},{"name":"traffic_direction","type":"STRING","mode":"REQUIRED"},{"name":"local_hostgroup","type":"STRING","mode":"REQUIRED"},{"name":"local_hostgroup_address","type":"STRING"},{"name":"remote_hostgroup","type":"STRING","mode":"REQUIRED"},{"name":"remote_hostgroup_address","type":"STRING"},{"name":"traffic_bandwidth_bits_min_1h","type":"INTEGER","mode":"REQUIRED"},{"name":"traffic_bandwidth_bits_max_1h","type":"INTEGER","mode":"REQUIRED"}]'
-if pbq once traffic --at "$W" --bq-dataset-id bad --state-file "$work/s5.json" "${common[@]}" >"$work/f5.out" 2>&1; then
+if pbq once traffic --at "$W" --bq-dataset-id bad --bq-write-method insert-all --state-file "$work/s5.json" "${common[@]}" >"$work/f5.out" 2>&1; then
   fail "once into a table rejecting rows succeeded"; fi
 grep -q "BigQuery rejected" "$work/f5.out" && grep -q "row 0:" "$work/f5.out" || fail "rejected rows: $(head -c 2000 "$work/f5.out")"
 [ "$(bq_sql "SELECT COUNT(*) FROM \`test-project.bad.planet_exporter_traffic\`")" = '["0"]' ] || fail "rows were written into the bad table"
 if pbq check --bq-dataset-id bad "${common[@]}" >"$work/f5c.out" 2>&1; then fail "check accepted a table missing a column"; fi
 grep -q "column traffic_bandwidth_bits_avg_1h is missing" "$work/f5c.out" || fail "check: $(cat "$work/f5c.out")"
-ok "BigQuery rejecting rows: non-zero exit, each row's error reported, nothing written; check names the missing column"
+ok "BigQuery rejecting rows (insert-all): non-zero exit, each row's error reported, nothing written; check names the missing column"
 [ "$(bq_sql "SELECT COUNT(*) FROM \`test-project.planet.planet_exporter_traffic\`")" = "$before" ] || fail "a failed run changed the table"
 
-# Killed in the middle of a window: small insert batches, killed once some rows are in.
+# Killed in the middle of a window (insert-all): small insert batches, killed once some rows are in.
 pbq init --bq-dataset-id killed "${common[@]}" >/dev/null 2>&1 || fail "init killed"
 K=$(hours_before 5)
 expected traffic "$K" >"$work/want-killed"
-"$bin" once traffic --at "$K" --bq-dataset-id killed --state-file "$work/sk.json" --bq-insert-batch-rows 5 "${common[@]}" >"$work/k1.out" 2>&1 &
+"$bin" once traffic --at "$K" --bq-dataset-id killed --state-file "$work/sk.json" --bq-write-method insert-all --bq-insert-batch-rows 5 "${common[@]}" >"$work/k1.out" 2>&1 &
 kpid=$!
 count=0
 for _ in $(seq 1 600); do
@@ -221,7 +221,7 @@ pbq once traffic --at "$K" --bq-dataset-id killed --state-file "$work/sk.json" "
 bq_rows killed planet_exporter_traffic >"$work/got-killed"
 diff -q "$work/want-killed" "$work/got-killed" >/dev/null || fail "after kill and re-run the rows differ: $(diff "$work/want-killed" "$work/got-killed" | head -5)"
 jq -e '.jobs.traffic.incomplete == null' "$work/sk.json" >/dev/null || fail "re-run did not clear the incomplete mark"
-ok "killed mid-window ($count of $want rows in) and run again: every row once, nothing lost"
+ok "insert-all killed mid-window ($count of $want rows in) and run again: every row once, nothing lost"
 
 # --- run: catch-up, metrics, SIGTERM ------------------------------------------------------
 jq -n --arg t "$(hours_before 3)" '{jobs: {traffic: {last_completed: $t}}}' >"$work/state-run.json"
@@ -270,6 +270,10 @@ last=$(jq -r '.jobs.traffic.last_completed' "$work/state-sig.json")
 [ "$(bq_sql "SELECT COUNT(*) FROM \`test-project.sig.planet_exporter_traffic\` WHERE inventory_date = TIMESTAMP('$last')" | jq -r '.[0]')" = "$(expected traffic "$last" | wc -l)" ] \
   || fail "the window running at SIGTERM was not completed"
 ok "SIGTERM during a window: it completes ($done_windows of 4 windows done), nothing new starts, exit 0"
+
+# --- write methods -------------------------------------------------------------------------
+# shellcheck source=write-methods.sh
+source tests/live/write-methods.sh
 
 # --- secrets --------------------------------------------------------------------------------
 if cat "$work"/*.out | grep -q "reader-secret"; then fail "the InfluxDB password appears in some output"; fi

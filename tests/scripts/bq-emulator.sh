@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts and stops a throwaway local-bigquery emulator on loopback, for tests.
 #
-#   tests/scripts/bq-emulator.sh start DIR [PROJECT]   prints "http://127.0.0.1:PORT" once it answers
+#   tests/scripts/bq-emulator.sh start DIR [PROJECT]   prints "http://127.0.0.1:PORT" once it answers;
+#                                                      DIR/grpc-port holds the Storage Write API port
 #   tests/scripts/bq-emulator.sh stop DIR              stops it (by its PID file) and removes DIR
 #
 # Installed by tests/scripts/ensure-bq-emulator.sh (same PLANET_BQ_EMULATOR_DIR). The project
@@ -26,6 +27,8 @@ start)
   HOME="$root/home" "$root/venv/bin/local-bigquery" serve --host 127.0.0.1 --port "$port" \
     --grpc-port "$grpc_port" --project "$project" --data-dir "$dir/data" >"$dir/emulator.log" 2>&1 &
   echo $! >"$dir/emulator.pid"
+  # The Storage Write API (gRPC) listens on its own port: the suite reads it from here.
+  echo "$grpc_port" >"$dir/grpc-port"
   url="http://127.0.0.1:$port"
   for _ in $(seq 1 600); do
     if curl -sf -o /dev/null "$url/bigquery/v2/projects/$project/datasets"; then

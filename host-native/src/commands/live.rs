@@ -132,6 +132,8 @@ pub fn bigquery_config(args: &LiveArgs) -> Result<Option<BigQueryConfig>> {
         batch_bytes: 5 << 20,
         retries: args.retries,
         retry_delay: duration_std(args.retry_delay, "--retry-delay")?,
+        write_method: args.bq_write_method,
+        storage_endpoint: args.bq_storage_endpoint.clone().filter(|e| !e.is_empty()),
     }))
 }
 
@@ -461,6 +463,10 @@ pub async fn check(args: LiveArgs) -> Result<()> {
                     }
                     for x in p {
                         say(false, x);
+                    }
+                    match crate::bigquery_write::check_access(&bq).await {
+                        Ok(text) => say(true, text),
+                        Err(e) => say(false, format!("write method {}: {e:#}", bq.config().write_method)),
                     }
                 }
             },
