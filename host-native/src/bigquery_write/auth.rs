@@ -46,9 +46,9 @@ pub fn emulator() -> Arc<dyn Authenticator> {
 }
 
 fn adc_path() -> Option<PathBuf> {
-    std::env::var_os("GOOGLE_APPLICATION_CREDENTIALS")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config/gcloud/application_default_credentials.json")))
+    std::env::var_os("GOOGLE_APPLICATION_CREDENTIALS").map(PathBuf::from).or_else(|| {
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config/gcloud/application_default_credentials.json"))
+    })
 }
 
 fn wrap<F, Fut>(f: F) -> Arc<dyn Authenticator>

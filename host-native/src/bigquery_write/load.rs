@@ -50,57 +50,80 @@ fn configuration(bq: &BigQuery, job: Job) -> Value {
 }
 
 /// Writes the rows of a window the table lacks with one load job.
+///
+/// A 409 on a job that succeeded means either another host is loading these rows right now
+/// or they were loaded once and deleted since (a recompute). After waiting for that job, the
+/// keys are read again: present, the write is done; absent, the rows go up under the next ID.
 pub async fn write<R: TableRow + Sync>(bq: &BigQuery, job: Job, window: &JobWindow, rows: &[R]) -> Result<WriteReport> {
     let started = Instant::now();
     let table = bq.full_name(bq.config().table(job));
-    let missing = rows::missing(bq, job, window, rows).await?;
-    let mut requests = 1u64;
-    let count = missing.json.len() as u64;
-    let mut report = WriteReport { written: 0, already_present: missing.already_present };
-    if count == 0 {
-        tracing::debug!(method = "load", table = %table, requests, "BigQuery write: the table holds every row already");
-        return Ok(report);
-    }
-    let base = rows::write_id("load", bq, job, window, &missing.json);
-    let data = missing.ndjson();
-    for attempt in 0..MAX_ATTEMPTS {
-        let id = format!("{base}_{attempt}");
-        let body = jobs::job_body(bq, &id, configuration(bq, job));
+    let mut requests = 0u64;
+    // The ID scheme of the last rows tried and the next attempt number under it.
+    let mut tried: Option<(String, usize)> = None;
+    let mut attempts = 0;
+    while attempts < MAX_ATTEMPTS {
+        let missing = rows::missing(bq, job, window, rows).await?;
         requests += 1;
-        let inserted = jobs::insert(bq, &body, Some(data.as_bytes()))
-            .await
-            .with_context(|| format!("starting load job {id} into {table}"))?;
-        let (job_resource, ours) = match inserted {
-            Inserted::Created(j) => (j, true),
-            Inserted::Exists => {
-                requests += 1;
-                (jobs::get(bq, &id).await?, false)
+        let count = missing.json.len() as u64;
+        if count == 0 {
+            if tried.is_some() {
+                tracing::info!(table = %table, rows = rows.len(), "these rows were loaded by another run at the same time (same load job ID); not loaded again");
             }
+            return Ok(WriteReport { written: 0, already_present: missing.already_present });
+        }
+        let base = rows::write_id("load", bq, job, window, &missing.json);
+        let mut attempt = match &tried {
+            Some((b, n)) if *b == base => *n,
+            _ => 0,
         };
-        let done = jobs::wait(bq, &id, job_resource, &mut requests).await?;
-        match (jobs::failure(&done), ours) {
-            (None, true) => report.written = count,
-            (None, false) => {
-                tracing::info!(table = %table, job_id = %id, rows = count, "these rows were already loaded by an earlier run or another host (same load job ID); not loaded again");
-                report.already_present += count;
-            }
-            (Some(e), true) => bail!("load job {id} into {table} failed; none of its {count} row(s) were written: {e}"),
-            (Some(e), false) => {
-                tracing::info!(table = %table, job_id = %id, error = %e, "an earlier load job of the same rows failed (it wrote nothing); loading them under the next job ID");
-                continue;
+        let data = missing.ndjson();
+        loop {
+            attempts += 1;
+            let id = format!("{base}_{attempt}");
+            let body = jobs::job_body(bq, &id, configuration(bq, job));
+            requests += 1;
+            let inserted = jobs::insert(bq, &body, Some(data.as_bytes()))
+                .await
+                .with_context(|| format!("starting load job {id} into {table}"))?;
+            let (job_resource, ours) = match inserted {
+                Inserted::Created(j) => (j, true),
+                Inserted::Exists => {
+                    requests += 1;
+                    (jobs::get(bq, &id).await?, false)
+                }
+            };
+            let done = jobs::wait(bq, &id, job_resource, &mut requests).await?;
+            match (jobs::failure(&done), ours) {
+                (None, true) => {
+                    tracing::info!(
+                        method = "load",
+                        table = %table,
+                        job_id = %id,
+                        rows = count,
+                        bytes = data.len(),
+                        requests,
+                        seconds = started.elapsed().as_secs_f64(),
+                        "BigQuery write"
+                    );
+                    return Ok(WriteReport { written: count, already_present: missing.already_present });
+                }
+                (Some(e), true) => {
+                    bail!("load job {id} into {table} failed; none of its {count} row(s) were written: {e}")
+                }
+                (None, false) => {
+                    tracing::debug!(table = %table, job_id = %id, "a load job of these rows exists and succeeded; reading the table again");
+                    tried = Some((base.clone(), attempt + 1));
+                    break;
+                }
+                (Some(e), false) => {
+                    tracing::info!(table = %table, job_id = %id, error = %e, "an earlier load job of the same rows failed (it wrote nothing); loading them under the next job ID");
+                    attempt += 1;
+                    if attempts >= MAX_ATTEMPTS {
+                        break;
+                    }
+                }
             }
         }
-        tracing::info!(
-            method = "load",
-            table = %table,
-            job_id = %id,
-            rows = count,
-            bytes = data.len(),
-            requests,
-            seconds = started.elapsed().as_secs_f64(),
-            "BigQuery write"
-        );
-        return Ok(report);
     }
-    bail!("{MAX_ATTEMPTS} load jobs of these rows into {table} failed ({base}_0 to _{}); giving up", MAX_ATTEMPTS - 1)
+    bail!("{MAX_ATTEMPTS} load jobs of these rows into {table} were refused or failed; giving up")
 }

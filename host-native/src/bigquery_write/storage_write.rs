@@ -153,7 +153,10 @@ async fn create(bq: &BigQuery, job: Job) -> Result<String> {
     let attempt = || async {
         let message = api::CreateWriteStreamRequest {
             parent: parent.clone(),
-            write_stream: Some(api::WriteStream { r#type: api::write_stream::Type::Pending as i32, ..Default::default() }),
+            write_stream: Some(api::WriteStream {
+                r#type: api::write_stream::Type::Pending as i32,
+                ..Default::default()
+            }),
         };
         let mut c = base.clone();
         c.create_write_stream(request(bq, message, &format!("parent={parent}")).await?).await
@@ -315,9 +318,8 @@ async fn wait_for_claimant(bq: &BigQuery, claim: &Value, stream: &str, requests:
     let created = claim.pointer("/statistics/creationTime").and_then(|t| t.as_str()?.parse::<i64>().ok());
     let Some(created) = created else { return Ok(()) };
     loop {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
         if now - created >= CLAIMANT_GRACE.as_millis() as i64 {
             return Ok(());
         }
@@ -337,71 +339,88 @@ fn claimed_stream(claim: &Value) -> Option<String> {
     Some(query[start..end].to_string())
 }
 
+/// Appends rows to a new PENDING stream and finalizes it: the stream's name.
+async fn prepare(bq: &BigQuery, job: Job, missing: &rows::Missing, requests: &mut u64) -> Result<String> {
+    let encoded = missing.cells.iter().map(|c| encode(job, c)).collect::<Result<Vec<_>>>()?;
+    let stream = create(bq, job).await?;
+    *requests += 1;
+    append(bq, job, &stream, &encoded, requests).await?;
+    let finalized = finalize(bq, &stream).await?;
+    *requests += 1;
+    if finalized != encoded.len() as i64 {
+        bail!(
+            "write stream {stream} holds {finalized} row(s) after finalizing, {} were appended; not committed",
+            encoded.len()
+        );
+    }
+    Ok(stream)
+}
+
 /// Writes the rows of a window the table lacks through a PENDING stream.
+///
+/// A claim that exists already names a stream of the same rows: it is committed (or found
+/// committed), then the keys are read again. Present, the write is done; absent (deleted since,
+/// for a recompute), this run's stream is claimed under the next ID.
 pub async fn write<R: TableRow + Sync>(bq: &BigQuery, job: Job, window: &JobWindow, rows: &[R]) -> Result<WriteReport> {
     let started = Instant::now();
     let table = bq.full_name(bq.config().table(job));
-    let missing = rows::missing(bq, job, window, rows).await?;
-    let mut requests = 1u64;
-    let count = missing.cells.len() as u64;
-    let mut report = WriteReport { written: 0, already_present: missing.already_present };
-    if count == 0 {
-        return Ok(report);
-    }
-    let encoded = missing.cells.iter().map(|c| encode(job, c)).collect::<Result<Vec<_>>>()?;
-    let stream = create(bq, job).await?;
-    requests += 1;
-    append(bq, job, &stream, &encoded, &mut requests).await?;
-    let finalized = finalize(bq, &stream).await?;
-    requests += 1;
-    if finalized != count as i64 {
-        bail!("write stream {stream} holds {finalized} row(s) after finalizing, {count} were appended; not committed");
-    }
-    let base = rows::write_id("commit", bq, job, window, &missing.json);
-    for attempt in 0..MAX_ATTEMPTS {
+    let mut requests = 0u64;
+    // This run's finalized stream, for the rows whose claim IDs start with the given base,
+    // and the next claim number under it.
+    let mut prepared: Option<(String, String, usize)> = None;
+    for _ in 0..MAX_ATTEMPTS {
+        let missing = rows::missing(bq, job, window, rows).await?;
+        requests += 1;
+        let count = missing.cells.len() as u64;
+        if count == 0 {
+            if prepared.is_some() {
+                tracing::info!(table = %table, rows = rows.len(), "these rows were committed by another run at the same time (same commit claim); this run's stream is dropped");
+            }
+            return Ok(WriteReport { written: 0, already_present: missing.already_present });
+        }
+        let base = rows::write_id("commit", bq, job, window, &missing.json);
+        let (stream, attempt) = match prepared.take() {
+            Some((b, s, n)) if b == base => (s, n),
+            _ => (prepare(bq, job, &missing, &mut requests).await?, 0),
+        };
         let id = format!("{base}_{attempt}");
         let configuration = json!({
             "query": {"query": format!("SELECT '{stream}' AS write_stream"), "useLegacySql": false},
             "labels": {"planet_bq_job": job.name()},
         });
         requests += 1;
-        let (target, ours) = match jobs::insert(bq, &jobs::job_body(bq, &id, configuration), None)
+        let inserted = jobs::insert(bq, &jobs::job_body(bq, &id, configuration), None)
             .await
-            .with_context(|| format!("claiming the commit of {table} with job {id}"))?
-        {
-            Inserted::Created(_) => (stream.clone(), true),
+            .with_context(|| format!("claiming the commit of {table} with job {id}"))?;
+        match inserted {
+            Inserted::Created(_) => match commit(bq, job, &stream, &mut requests).await? {
+                Commit::Done => {
+                    tracing::info!(
+                        method = "storage-write",
+                        table = %table,
+                        stream = %stream,
+                        rows = count,
+                        requests,
+                        seconds = started.elapsed().as_secs_f64(),
+                        "BigQuery write"
+                    );
+                    return Ok(WriteReport { written: count, already_present: missing.already_present });
+                }
+                Commit::Unusable(problem) => bail!("committing {stream} into {table}: {problem}"),
+            },
             Inserted::Exists => {
                 requests += 1;
                 let claim = jobs::get(bq, &id).await?;
                 let named = claimed_stream(&claim).ok_or_else(|| anyhow!("job {id} names no write stream"))?;
                 wait_for_claimant(bq, &claim, &named, &mut requests).await?;
-                (named, false)
-            }
-        };
-        match commit(bq, job, &target, &mut requests).await? {
-            Commit::Done if ours => report.written = count,
-            Commit::Done => {
-                tracing::info!(table = %table, claim = %id, rows = count, "these rows were committed by an earlier run or another host (same commit claim); this run's stream is dropped");
-                report.already_present += count;
-            }
-            Commit::Unusable(problem) if ours => bail!("committing {target} into {table}: {problem}"),
-            Commit::Unusable(problem) => {
-                tracing::info!(table = %table, claim = %id, stream = %target, problem = %problem, "the stream an earlier claim names cannot be committed (it wrote nothing); claiming under the next ID");
-                continue;
+                if let Commit::Unusable(problem) = commit(bq, job, &named, &mut requests).await? {
+                    tracing::info!(table = %table, claim = %id, stream = %named, problem = %problem, "the stream an earlier claim names cannot be committed (it wrote nothing); claiming under the next ID");
+                }
+                prepared = Some((base, stream, attempt + 1));
             }
         }
-        tracing::info!(
-            method = "storage-write",
-            table = %table,
-            stream = %stream,
-            rows = count,
-            requests,
-            seconds = started.elapsed().as_secs_f64(),
-            "BigQuery write"
-        );
-        return Ok(report);
     }
-    bail!("{MAX_ATTEMPTS} claimed streams of these rows into {table} could not be committed; giving up")
+    bail!("{MAX_ATTEMPTS} claims of these rows into {table} were taken without the rows appearing; giving up")
 }
 
 #[cfg(test)]
