@@ -73,6 +73,41 @@ pub fn write_id(kind: &str, bq: &BigQuery, job: Job, window: &JobWindow, json: &
 mod tests {
     use super::*;
 
+    async fn bigquery(dataset: &str) -> BigQuery {
+        let config = crate::bigquery::BigQueryConfig {
+            project: "p".into(),
+            dataset: dataset.into(),
+            traffic_table: "t".into(),
+            dependency_table: "u".into(),
+            endpoint: Some("http://127.0.0.1:1".into()),
+            location: None,
+            batch_rows: 10,
+            batch_bytes: 1 << 20,
+            retries: 0,
+            retry_delay: std::time::Duration::from_millis(1),
+            write_method: super::super::WriteMethod::Load,
+            storage_endpoint: None,
+        };
+        BigQuery::connect(config).await.expect("connects without a request")
+    }
+
+    #[tokio::test]
+    async fn write_ids_ignore_row_order_and_tell_tables_windows_and_rows_apart() {
+        let bq = bigquery("d").await;
+        let lengths = crate::live::WindowLengths::default();
+        let window = lengths.window(Job::Traffic, "2026-11-22T13:00:00Z".parse().expect("valid"));
+        let rows = vec!["{\"a\":1}".to_string(), "{\"a\":2}".to_string()];
+        let reversed: Vec<String> = rows.iter().rev().cloned().collect();
+        let id = write_id("load", &bq, Job::Traffic, &window, &rows);
+        assert!(id.starts_with("planet_bq_load_d_t_20261122T130000Z_"), "{id}");
+        assert_eq!(id.len(), "planet_bq_load_d_t_20261122T130000Z_".len() + 32);
+        assert_eq!(id, write_id("load", &bq, Job::Traffic, &window, &reversed));
+        assert_ne!(id, write_id("load", &bq, Job::Traffic, &window, &rows[..1]));
+        assert_ne!(id, write_id("load", &bigquery("e").await, Job::Traffic, &window, &rows));
+        let later = lengths.window(Job::Traffic, "2026-11-22T14:00:00Z".parse().expect("valid"));
+        assert_ne!(id[id.len() - 32..], write_id("load", &bq, Job::Traffic, &later, &rows)[id.len() - 32..]);
+    }
+
     #[test]
     fn job_id_parts_keep_only_allowed_characters() {
         assert_eq!(job_id_part("my-table_1"), "my-table_1");
