@@ -1,8 +1,8 @@
 //! Command-line definition (clap). Flag names and defaults follow the original Go tool.
 
-use crate::live::source::QueryMode;
-use crate::live::JobSelection;
+use crate::job::JobSelection;
 use crate::secret::Secret;
+use crate::source::influxdb::QueryMode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use planet_core::{Duration, Format, Precision, Timestamp};
 use std::path::PathBuf;
@@ -315,6 +315,15 @@ pub struct LiveArgs {
     /// Where the analysis runs (`--engine native|wasm` and the wasm engine's bounds).
     #[command(flatten)]
     pub engine: crate::engine::EngineArgs,
+}
+
+impl LiveArgs {
+    /// `--retry-delay` as a standard duration.
+    pub fn retry_delay_std(&self) -> anyhow::Result<std::time::Duration> {
+        u64::try_from(self.retry_delay.0)
+            .map(std::time::Duration::from_nanos)
+            .map_err(|_| anyhow::anyhow!("--retry-delay must not be negative"))
+    }
 }
 
 /// Options of `planet-bq run`.

@@ -1,11 +1,77 @@
-//! Where rows go: BigQuery (see [`crate::bigquery`]), local NDJSON files, or nowhere (`--dry-run`).
+//! Where rows go: BigQuery ([`bigquery`]), local NDJSON files ([`local`]), or nowhere
+//! ([`dry_run`], `--dry-run`).
+//!
+//! To add a sink, write one file (or folder) here implementing [`Sink`] with a [`Registration`],
+//! then add its one line to [`SINKS`]. Its flags go in [`crate::cli::LiveArgs`].
 
-use super::{Job, JobWindow};
-use crate::output::write_atomically;
-use anyhow::{Context, Result};
+pub mod bigquery;
+pub mod dry_run;
+pub mod local;
+
+use crate::cli::LiveArgs;
+use crate::finding::Finding;
+use crate::job::{Job, JobWindow};
+use anyhow::{bail, Result};
 use planet_core::rows::{to_ndjson, DependencyRow, TrafficRow};
 use std::future::Future;
-use std::path::PathBuf;
+use std::pin::Pin;
+
+/// Every destination, in the order the flags are looked at. A new sink adds its line here.
+pub const SINKS: &[Registration] = &[bigquery::REGISTRATION, local::REGISTRATION];
+
+/// A sink the flags chose, being opened (connecting, say).
+pub type Opening = Pin<Box<dyn Future<Output = Result<Box<dyn Sink>>> + Send>>;
+
+/// How the flags choose a sink, and how messages name it.
+#[derive(Debug, Clone, Copy)]
+pub struct Registration {
+    /// The flag that chooses it: `--out DIR`.
+    pub flag: &'static str,
+    /// Every flag it needs: `--bq-project-id and --bq-dataset-id`.
+    pub flags: &'static str,
+    /// A short name: `local files`.
+    pub short_name: &'static str,
+    /// What it writes: `local NDJSON files`.
+    pub name: &'static str,
+    /// The sink, when the flags ask for it; an error when they ask for it wrongly.
+    pub from_args: fn(&LiveArgs) -> Result<Option<Opening>>,
+}
+
+/// The sinks the flags ask for, in [`SINKS`] order.
+pub fn chosen(args: &LiveArgs) -> Result<Vec<(&'static Registration, Opening)>> {
+    let mut chosen = Vec::new();
+    for registration in SINKS {
+        if let Some(opening) = (registration.from_args)(args)? {
+            chosen.push((registration, opening));
+        }
+    }
+    Ok(chosen)
+}
+
+/// The one sink of the flags, opened: `--dry-run` overrides the destinations.
+pub async fn from_args(args: &LiveArgs) -> Result<Box<dyn Sink>> {
+    if args.dry_run {
+        return Ok(Box::new(dry_run::DryRunSink));
+    }
+    let mut chosen = chosen(args)?;
+    if chosen.len() > 1 {
+        let names: Vec<String> = chosen.iter().map(|(r, _)| format!("{} ({})", r.flag, r.short_name)).collect();
+        bail!("give either {}, not both", names.join(" or "));
+    }
+    match chosen.pop() {
+        Some((_, opening)) => opening.await,
+        None => {
+            let names: Vec<String> = SINKS.iter().map(|r| format!("{} ({})", r.flags, r.name)).collect();
+            bail!("no destination: give {}, or --dry-run", names.join(", "))
+        }
+    }
+}
+
+/// The message of `check` when no destination is given.
+pub fn no_destination() -> String {
+    let names: Vec<&str> = SINKS.iter().map(|r| r.flags).collect();
+    format!("no destination: give {}", names.join(", or "))
+}
 
 /// The rows of one window of one job.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,94 +115,27 @@ pub struct WriteReport {
 }
 
 /// Where rows go. Writing the same window again must never duplicate its rows.
+#[async_trait::async_trait]
 pub trait Sink: Send + Sync {
     /// Writes the rows of a window.
-    fn write(&self, window: &JobWindow, rows: &Rows) -> impl Future<Output = Result<WriteReport>> + Send;
+    async fn write(&self, window: &JobWindow, rows: &Rows) -> Result<WriteReport>;
     /// Where, in words, for logs.
     fn describe(&self, job: Job) -> String;
+    /// `planet-bq check`: can rows be written there?
+    async fn check(&self) -> Vec<Finding>;
 }
 
-/// `--out DIR`: one NDJSON file per table and window, `<table>-<end>.ndjson`, written to a
-/// temporary name and renamed, so a re-run replaces the file and a reader never sees half of it.
-#[derive(Debug, Clone)]
-pub struct LocalSink {
-    /// Directory of the files.
-    pub dir: PathBuf,
-}
-
-impl LocalSink {
-    /// The file of a window: `traffic-20261122T130000Z.ndjson`.
-    pub fn path(&self, window: &JobWindow) -> PathBuf {
-        let stamp = chrono::DateTime::<chrono::Utc>::from_timestamp_nanos(window.end.0).format("%Y%m%dT%H%M%SZ");
-        self.dir.join(format!("{}-{stamp}.ndjson", window.job))
-    }
-}
-
-impl Sink for LocalSink {
+#[async_trait::async_trait]
+impl<K: Sink + ?Sized> Sink for Box<K> {
     async fn write(&self, window: &JobWindow, rows: &Rows) -> Result<WriteReport> {
-        if rows.is_empty() {
-            return Ok(WriteReport::default());
-        }
-        std::fs::create_dir_all(&self.dir).with_context(|| format!("creating {}", self.dir.display()))?;
-        let path = self.path(window);
-        write_atomically(&path, rows.to_ndjson().as_bytes())?;
-        Ok(WriteReport { written: rows.len() as u64, already_present: 0 })
+        (**self).write(window, rows).await
     }
 
     fn describe(&self, job: Job) -> String {
-        format!("{}/{job}-<window end>.ndjson", self.dir.display())
-    }
-}
-
-/// `--dry-run`: prints the rows as NDJSON on standard output and writes nothing.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DryRunSink;
-
-impl Sink for DryRunSink {
-    async fn write(&self, window: &JobWindow, rows: &Rows) -> Result<WriteReport> {
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "# dry run: {} row(s) of {window} would be written", rows.len())?;
-        out.write_all(rows.to_ndjson().as_bytes())?;
-        Ok(WriteReport::default())
+        (**self).describe(job)
     }
 
-    fn describe(&self, _job: Job) -> String {
-        "standard output (dry run: nothing written)".to_string()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::live::WindowLengths;
-
-    #[tokio::test]
-    async fn local_sink_replaces_the_file_of_a_window_on_rerun() {
-        let dir = std::env::temp_dir().join(format!("planet-bq-local-sink-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let sink = LocalSink { dir: dir.clone() };
-        let window = WindowLengths::default().window(Job::Dependency, "2026-11-22T11:00:00Z".parse().expect("valid"));
-        let row = DependencyRow {
-            inventory_date: window.end,
-            dependency_direction: "upstream".into(),
-            protocol: "tcp".into(),
-            local_hostgroup_process_name: None,
-            local_hostgroup: "api".into(),
-            local_hostgroup_address: None,
-            local_hostgroup_address_port: None,
-            remote_hostgroup: "db".into(),
-            remote_hostgroup_address: None,
-            remote_hostgroup_address_port: Some("5432".into()),
-        };
-        let rows = Rows::Dependency(vec![row]);
-        sink.write(&window, &rows).await.expect("writes");
-        sink.write(&window, &rows).await.expect("writes again");
-        let path = sink.path(&window);
-        assert!(path.ends_with("dependency-20261122T110000Z.ndjson"), "{}", path.display());
-        let text = std::fs::read_to_string(&path).expect("file exists");
-        assert_eq!(text.lines().count(), 1);
-        assert_eq!(std::fs::read_dir(&dir).expect("dir").count(), 1, "no temporary file left behind");
-        let _ = std::fs::remove_dir_all(&dir);
+    async fn check(&self) -> Vec<Finding> {
+        (**self).check().await
     }
 }

@@ -1,101 +1,11 @@
-//! The InfluxDB source: InfluxQL over the v1 HTTP `/query` API, answers streamed into the engine.
-//!
-//! Queries carry both window bounds (`time >= 'start' AND time < 'end'`), never `now()`. By
-//! default the heavy lifting is pushed down: `MIN/MAX/SUM/COUNT ... GROUP BY <tags>` per traffic
-//! measurement and `COUNT(*) ... GROUP BY <tags>` per dependency measurement, merged by the
-//! core (SUM and COUNT rather than MEAN so that time slices merge exactly). `--influxdb-query-mode
-//! raw` fetches the points instead. Long windows may be cut in slices (`--influxdb-query-slice`).
+//! The HTTP side of the source: the v1 `/query` and `/ping` APIs, answers streamed into a
+//! session, and errors that say where, what and whether a retry may help.
 
-use super::engine::{Analysis, Engine};
-use super::Job;
-use super::JobWindow;
-use crate::secret::Secret;
+use super::{InfluxAuth, InfluxConfig, InfluxSource};
+use crate::engine::Session;
 use anyhow::{Context, Result};
-use backon::{ExponentialBuilder, Retryable};
-use planet_core::profile::Rule;
-use planet_core::{Duration, Options, Profile, Timestamp};
 use std::fmt;
-use std::future::Future;
 use std::time::Instant;
-
-/// What a source hands back: the analysis fed with every answer, and counters.
-#[derive(Debug)]
-pub struct Fetched {
-    /// The analysis holding every answer of the window.
-    pub analysis: Box<dyn Analysis>,
-    /// Queries sent (successful ones).
-    pub queries: u64,
-    /// Bytes of answers read (successful attempts).
-    pub bytes: u64,
-    /// Attempts that failed and were retried.
-    pub retries: u64,
-    /// Seconds the engine spent on the answers of the successful attempts (parsing and
-    /// aggregating as they stream in), to tell InfluxDB's time from the core's.
-    pub parse_seconds: f64,
-}
-
-/// Where the measurements come from.
-pub trait Source: Send + Sync {
-    /// Reads the window into a new analysis of `engine` with `options`.
-    fn fetch(
-        &self,
-        window: &JobWindow,
-        engine: &dyn Engine,
-        options: &Options,
-    ) -> impl Future<Output = Result<Fetched>> + Send;
-}
-
-/// How the source authenticates.
-#[derive(Debug, Clone)]
-pub enum InfluxAuth {
-    /// No credentials.
-    None,
-    /// HTTP Basic (InfluxDB 1.x users).
-    Basic {
-        /// User name.
-        username: String,
-        /// Password.
-        password: Secret,
-    },
-    /// `Authorization: Token ...` (InfluxDB 2.x/3.x v1-compatible API; 1.8+ takes `user:password`).
-    Token(Secret),
-}
-
-/// Push-down aggregates or raw points.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum QueryMode {
-    /// MIN/MAX/SUM/COUNT per group computed by InfluxDB, merged by the core.
-    Pushdown,
-    /// Every point fetched and aggregated by the core.
-    Raw,
-}
-
-/// Settings of the InfluxDB source.
-#[derive(Debug, Clone)]
-pub struct InfluxConfig {
-    /// Base URL, e.g. `http://127.0.0.1:8086`.
-    pub url: String,
-    /// Database (`mothership`).
-    pub database: String,
-    /// Retention policy; empty for the default one.
-    pub retention_policy: String,
-    /// Credentials.
-    pub auth: InfluxAuth,
-    /// Push-down or raw.
-    pub mode: QueryMode,
-    /// Cut windows longer than this in slices (None: one query per measurement).
-    pub slice: Option<Duration>,
-    /// Timeout of one HTTP request.
-    pub request_timeout: std::time::Duration,
-    /// Retries of a transient failure (refused connection, 5xx, timeout, cut answer).
-    pub retries: usize,
-    /// First retry delay; doubles each time up to 30 s.
-    pub retry_delay: std::time::Duration,
-    /// Rows per chunk of a chunked answer.
-    pub chunk_size: usize,
-    /// Certificate authorities trusted for https besides the system's (a private CA).
-    pub extra_roots: Vec<reqwest::Certificate>,
-}
 
 /// An InfluxDB failure: transient ones are retried.
 #[derive(Debug)]
@@ -113,88 +23,6 @@ impl fmt::Display for QueryError {
 }
 
 impl std::error::Error for QueryError {}
-
-/// The real source.
-#[derive(Debug, Clone)]
-pub struct InfluxSource {
-    config: InfluxConfig,
-    client: reqwest::Client,
-}
-
-/// Quotes an identifier for InfluxQL.
-fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
-/// Quotes a string literal for InfluxQL.
-fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
-/// The InfluxQL statements of a job window: one per measurement of the job and per time slice.
-pub fn queries(
-    profile: &Profile,
-    window: &JobWindow,
-    mode: QueryMode,
-    slice: Option<Duration>,
-    retention_policy: &str,
-) -> Vec<String> {
-    let mut ranges = Vec::new();
-    match slice.filter(|s| s.0 > 0) {
-        Some(s) => {
-            let mut start = window.start;
-            while start < window.end {
-                let end = Timestamp(start.0.saturating_add(s.0).min(window.end.0));
-                ranges.push((start, end));
-                start = end;
-            }
-        }
-        None => ranges.push((window.start, window.end)),
-    }
-    let from = |m: &str| {
-        if retention_policy.is_empty() {
-            ident(m)
-        } else {
-            format!("{}.{}", ident(retention_policy), ident(m))
-        }
-    };
-    let mut out = Vec::new();
-    let rules: Vec<(String, Rule<'_>)> = match window.job {
-        Job::Traffic => profile.traffic.iter().map(|r| (r.measurement.clone(), Rule::Traffic(r))).collect(),
-        Job::Dependency => profile.dependency.iter().map(|r| (r.measurement.clone(), Rule::Dependency(r))).collect(),
-    };
-    for (measurement, rule) in &rules {
-        let tags = rule.group_tags();
-        let group_by = tags.iter().map(|t| ident(t)).collect::<Vec<_>>().join(", ");
-        let (select, local) = match rule {
-            Rule::Traffic(r) => {
-                let f = ident(&r.field);
-                let select = match mode {
-                    QueryMode::Pushdown => format!("MIN({f}), MAX({f}), SUM({f}), COUNT({f})"),
-                    QueryMode::Raw => f,
-                };
-                (select, &r.local_hostgroup)
-            }
-            Rule::Dependency(r) => {
-                let select = match mode {
-                    QueryMode::Pushdown => "COUNT(*)".to_string(),
-                    QueryMode::Raw => "*".to_string(),
-                };
-                (select, &r.local_hostgroup)
-            }
-        };
-        for (start, end) in &ranges {
-            out.push(format!(
-                "SELECT {select} FROM {} WHERE {} != '' AND time >= {} AND time < {} GROUP BY {group_by}",
-                from(measurement),
-                ident(local),
-                literal(&start.to_rfc3339()),
-                literal(&end.to_rfc3339()),
-            ));
-        }
-    }
-    out
-}
 
 impl InfluxSource {
     /// A source with its HTTP client (rustls).
@@ -261,11 +89,11 @@ impl InfluxSource {
     }
 
     /// One query, its answer streamed into `analysis`. No retry here.
-    async fn query_once(&self, q: &str, analysis: &mut dyn Analysis) -> Result<(u64, f64), QueryError> {
+    pub(super) async fn query_once(&self, q: &str, analysis: &mut Session) -> Result<(u64, f64), QueryError> {
         let where_ = format!("InfluxDB at {}", self.config.url);
         let what = format!(" (query: {q})");
         let mut response = self.post_query(q, true).await?;
-        analysis.begin_input("answer");
+        analysis.begin_input("answer").map_err(|e| classify_answer_error(&where_, &what, &e))?;
         let mut bytes = 0u64;
         let mut parse = std::time::Duration::ZERO;
         loop {
@@ -330,45 +158,6 @@ impl InfluxSource {
     }
 }
 
-impl Source for InfluxSource {
-    async fn fetch(&self, window: &JobWindow, engine: &dyn Engine, options: &Options) -> Result<Fetched> {
-        let statements =
-            queries(&options.profile, window, self.config.mode, self.config.slice, &self.config.retention_policy);
-        let mut total = engine.start(options);
-        let (mut queries_sent, mut bytes, mut retries, mut parse_seconds) = (0u64, 0u64, 0u64, 0f64);
-        for q in &statements {
-            let started = Instant::now();
-            let attempt = || async {
-                // A fresh analysis per attempt: a half-read answer must not count.
-                let mut part = engine.start(options);
-                let (n, parse) = self.query_once(q, part.as_mut()).await?;
-                Ok::<_, QueryError>((part, n, parse))
-            };
-            let backoff = ExponentialBuilder::default()
-                .with_min_delay(self.config.retry_delay)
-                .with_max_delay(std::time::Duration::from_secs(30))
-                .with_max_times(self.config.retries)
-                .with_jitter();
-            let (part, n, parse) = attempt
-                .retry(backoff)
-                .when(|e: &QueryError| e.transient)
-                .notify(|e: &QueryError, wait: std::time::Duration| {
-                    retries += 1;
-                    tracing::warn!(error = %e, retry_in = ?wait, "InfluxDB query failed; retrying");
-                })
-                .await
-                .map_err(anyhow::Error::new)?;
-            tracing::debug!(query = %q, bytes = n, seconds = started.elapsed().as_secs_f64(), "query answered");
-            let merge_started = Instant::now();
-            total.merge(part)?;
-            parse_seconds += parse + merge_started.elapsed().as_secs_f64();
-            queries_sent += 1;
-            bytes += n;
-        }
-        Ok(Fetched { analysis: total, queries: queries_sent, bytes, retries, parse_seconds })
-    }
-}
-
 /// An error found in an answer by the (strict) analysis: a statement error inside a 200, a
 /// result marked partial at the end, or a malformed answer.
 fn classify_answer_error(where_: &str, what: &str, e: &anyhow::Error) -> QueryError {
@@ -428,145 +217,6 @@ fn describe_reqwest(e: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::live::WindowLengths;
-
-    fn window(job: Job, end: &str) -> JobWindow {
-        WindowLengths::default().window(job, end.parse().expect("valid"))
-    }
-
-    #[test]
-    fn pushdown_traffic_queries_carry_both_bounds_and_group_by_every_tag() {
-        let q = queries(
-            &Profile::planet_federator(),
-            &window(Job::Traffic, "2026-11-22T13:00:00Z"),
-            QueryMode::Pushdown,
-            None,
-            "",
-        );
-        assert_eq!(q.len(), 2);
-        assert_eq!(
-            q[0],
-            "SELECT MIN(\"bandwidth_bps\"), MAX(\"bandwidth_bps\"), SUM(\"bandwidth_bps\"), COUNT(\"bandwidth_bps\") \
-             FROM \"ingress\" WHERE \"service\" != '' AND time >= '2026-11-22T12:00:00Z' AND time < '2026-11-22T13:00:00Z' \
-             GROUP BY \"service\", \"address\", \"remote_service\", \"remote_address\""
-        );
-        assert!(q[1].contains("FROM \"egress\""));
-        assert!(!q.iter().any(|s| s.contains("now()")));
-    }
-
-    #[test]
-    fn dependency_queries_slice_the_week_and_name_the_retention_policy() {
-        let q = queries(
-            &Profile::planet_federator(),
-            &window(Job::Dependency, "2026-11-22T11:00:00Z"),
-            QueryMode::Pushdown,
-            Some("1d".parse().expect("valid")),
-            "autogen",
-        );
-        assert_eq!(q.len(), 14, "7 daily slices for upstream and for downstream");
-        assert!(q[0].starts_with("SELECT COUNT(*) FROM \"autogen\".\"upstream\""));
-        assert!(q[0].contains("time >= '2026-11-15T11:00:00Z' AND time < '2026-11-16T11:00:00Z'"));
-        assert!(q[6].contains("time < '2026-11-22T11:00:00Z'"));
-        assert!(q[7].contains("\"downstream\""));
-        assert!(q[7].contains("GROUP BY \"protocol\", \"process_name\", \"service\", \"address\", \"port\", \"downstream_service\", \"downstream_address\""));
-    }
-
-    /// Answers every request with an empty result and keeps the request heads.
-    async fn recording_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
-        flaky_server(0).await
-    }
-
-    /// Like [`recording_server`], but the first `failures` requests get a 503.
-    async fn flaky_server(failures: usize) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
-        let url = format!("http://{}", listener.local_addr().expect("address"));
-        let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let record = heads.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut stream, _)) = listener.accept().await else { return };
-                let mut buf = vec![0u8; 65536];
-                let n = stream.read(&mut buf).await.unwrap_or(0);
-                let text = String::from_utf8_lossy(&buf[..n]).to_string();
-                record.lock().expect("lock").push(text.split("\r\n\r\n").next().unwrap_or("").to_string());
-                let seen = record.lock().expect("lock").len();
-                let (status, body) = if seen <= failures {
-                    ("503 Service Unavailable", r#"{"error":"overloaded"}"#)
-                } else {
-                    ("200 OK", r#"{"results":[{"statement_id":0}]}"#)
-                };
-                let answer = format!(
-                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = stream.write_all(answer.as_bytes()).await;
-            }
-        });
-        (url, heads)
-    }
-
-    fn config(url: String, auth: InfluxAuth) -> InfluxConfig {
-        InfluxConfig {
-            url,
-            database: "mothership".into(),
-            retention_policy: String::new(),
-            auth,
-            mode: QueryMode::Pushdown,
-            slice: None,
-            request_timeout: std::time::Duration::from_secs(10),
-            retries: 0,
-            retry_delay: std::time::Duration::from_millis(1),
-            chunk_size: 100,
-            extra_roots: Vec::new(),
-        }
-    }
-
-    #[tokio::test]
-    async fn a_token_goes_in_the_authorization_header_and_an_empty_answer_gives_no_rows() {
-        let (url, heads) = recording_server().await;
-        let source = InfluxSource::new(config(url, InfluxAuth::Token(Secret::new("s3cret")))).expect("client");
-        let options =
-            Options { at: Some("2026-11-22T13:00:00Z".parse().expect("valid")), strict: true, ..Options::default() };
-        let fetched = source
-            .fetch(&window(Job::Traffic, "2026-11-22T13:00:00Z"), &crate::live::engine::NativeEngine, &options)
-            .await
-            .expect("fetches");
-        assert_eq!(fetched.queries, 2);
-        let tables = fetched.analysis.finish().expect("tables");
-        assert!(tables.traffic.is_empty());
-        let heads = heads.lock().expect("lock");
-        assert_eq!(heads.len(), 2);
-        assert!(heads.iter().all(|h| h.to_lowercase().contains("authorization: token s3cret")), "{heads:?}");
-    }
-
-    #[tokio::test]
-    async fn a_503_is_retried_and_a_persistent_one_fails_naming_the_status() {
-        let (url, heads) = flaky_server(1).await;
-        let mut c = config(url, InfluxAuth::None);
-        c.retries = 2;
-        let source = InfluxSource::new(c).expect("client");
-        let options =
-            Options { at: Some("2026-11-22T13:00:00Z".parse().expect("valid")), strict: true, ..Options::default() };
-        let w = window(Job::Traffic, "2026-11-22T13:00:00Z");
-        let fetched = source.fetch(&w, &crate::live::engine::NativeEngine, &options).await.expect("retried");
-        assert_eq!((fetched.queries, fetched.retries), (2, 1));
-        assert_eq!(heads.lock().expect("lock").len(), 3);
-
-        let (url, _) = flaky_server(100).await;
-        let mut c = config(url, InfluxAuth::None);
-        c.retries = 1;
-        let source = InfluxSource::new(c).expect("client");
-        let err = source.fetch(&w, &crate::live::engine::NativeEngine, &options).await.expect_err("gives up");
-        let text = format!("{err:#}");
-        assert!(text.contains("HTTP 503") && text.contains("overloaded") && text.contains("(query: SELECT"), "{text}");
-    }
-
-    #[test]
-    fn identifiers_and_literals_are_escaped() {
-        assert_eq!(ident("a\"b"), "\"a\\\"b\"");
-        assert_eq!(literal("it's"), "'it\\'s'");
-    }
 
     #[test]
     fn statement_errors_are_permanent_and_cut_answers_transient() {

@@ -1,0 +1,519 @@
+//! The BigQuery API through gcp-bigquery-client: connecting, creating and checking the dataset
+//! and tables, reading the keys a window already has, and inserting the missing rows.
+
+use super::{compare_schema, insert_id, key_columns, row_key, schema_of, BigQuery, BigQueryConfig, Column, CLUSTERING};
+use super::{DEPENDENCY_SCHEMA, TRAFFIC_SCHEMA};
+use crate::job::{Job, JobWindow};
+use crate::sink::WriteReport;
+use anyhow::{anyhow, bail, Context, Result};
+use backon::{ExponentialBuilder, Retryable};
+use gcp_bigquery_client::error::BQError;
+use gcp_bigquery_client::model::clustering::Clustering;
+use gcp_bigquery_client::model::dataset::Dataset;
+use gcp_bigquery_client::model::get_query_results_parameters::GetQueryResultsParameters;
+use gcp_bigquery_client::model::query_request::QueryRequest;
+use gcp_bigquery_client::model::table::Table;
+use gcp_bigquery_client::model::table_data_insert_all_request::TableDataInsertAllRequest;
+use gcp_bigquery_client::model::time_partitioning::TimePartitioning;
+use planet_core::rows::TableRow;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// An authenticator for emulators, which take any token.
+#[derive(Clone, Debug)]
+struct EmulatorAuth;
+
+#[async_trait::async_trait]
+impl gcp_bigquery_client::auth::Authenticator for EmulatorAuth {
+    async fn access_token(&self) -> Result<String, BQError> {
+        Ok("emulator".to_string())
+    }
+}
+/// A BigQuery error in words: the API's message when there is one.
+fn describe(e: &BQError) -> String {
+    match e {
+        BQError::ResponseError { error } => format!("HTTP {}: {}", error.error.code, error.error.message),
+        BQError::RequestError(r) => {
+            let mut text = if r.is_connect() {
+                "could not connect".to_string()
+            } else if r.is_timeout() {
+                "timed out".to_string()
+            } else if r.is_decode() {
+                "unreadable answer".to_string()
+            } else {
+                "request failed".to_string()
+            };
+            let mut source = std::error::Error::source(r);
+            let mut cause = None;
+            while let Some(s) = source {
+                cause = Some(s.to_string());
+                source = s.source();
+            }
+            if let Some(c) = cause {
+                text.push_str(": ");
+                text.push_str(&c);
+            }
+            text
+        }
+        other => other.to_string(),
+    }
+}
+
+fn is_transient(e: &BQError) -> bool {
+    match e {
+        BQError::ResponseError { error } => error.error.code == 429 || error.error.code >= 500,
+        BQError::RequestError(r) => r.is_connect() || r.is_timeout() || r.is_request(),
+        _ => false,
+    }
+}
+
+fn is_too_large(e: &BQError) -> bool {
+    match e {
+        BQError::ResponseError { error } => {
+            error.error.code == 413 || error.error.message.to_lowercase().contains("payload size")
+        }
+        // A proxy's 413 page is not JSON: the client reports it as an unreadable answer.
+        BQError::RequestError(r) => r.is_decode(),
+        _ => false,
+    }
+}
+
+fn not_found(e: &BQError) -> bool {
+    matches!(e, BQError::ResponseError { error } if error.error.code == 404)
+}
+impl BigQuery {
+    /// Connects: to the emulator at `endpoint` without credentials, else with Application
+    /// Default Credentials (`GOOGLE_APPLICATION_CREDENTIALS` service account key, or the
+    /// metadata server on Google Cloud).
+    pub async fn connect(config: BigQueryConfig) -> Result<BigQuery> {
+        let client = match &config.endpoint {
+            Some(endpoint) => {
+                gcp_bigquery_client::client_builder::ClientBuilder::new()
+                    .with_v2_base_url(format!("{}/bigquery/v2", endpoint.trim_end_matches('/')))
+                    .build_from_authenticator(Arc::new(EmulatorAuth))
+                    .await
+            }
+            None => {
+                gcp_bigquery_client::client_builder::ClientBuilder::new()
+                    .build_from_application_default_credentials()
+                    .await
+            }
+        }
+        .map_err(|e| anyhow!("{}", describe(&e)))
+        .context("setting up the BigQuery client (credentials: GOOGLE_APPLICATION_CREDENTIALS or the metadata server; --bq-endpoint for an emulator)")?;
+        Ok(BigQuery { config, client })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &BigQueryConfig {
+        &self.config
+    }
+
+    pub(super) fn full_name(&self, table: &str) -> String {
+        format!("{}.{}.{}", self.config.project, self.config.dataset, table)
+    }
+
+    fn backoff(&self) -> ExponentialBuilder {
+        ExponentialBuilder::default()
+            .with_min_delay(self.config.retry_delay)
+            .with_max_delay(std::time::Duration::from_secs(30))
+            .with_max_times(self.config.retries)
+            .with_jitter()
+    }
+
+    /// Creates the dataset and both tables when missing; checks the schema of existing ones.
+    /// Returns the problems found (an empty list when all is right) and notes.
+    pub async fn init(&self) -> Result<(Vec<String>, Vec<String>)> {
+        let c = &self.config;
+        match self.client.dataset().get(&c.project, &c.dataset).await {
+            Ok(_) => tracing::info!(dataset = %c.dataset, "dataset exists"),
+            Err(e) if not_found(&e) => {
+                let mut dataset = Dataset::new(&c.project, &c.dataset);
+                if let Some(location) = &c.location {
+                    dataset = dataset.location(location);
+                }
+                self.client
+                    .dataset()
+                    .create(dataset)
+                    .await
+                    .map_err(|e| anyhow!("creating dataset {}.{}: {}", c.project, c.dataset, describe(&e)))?;
+                tracing::info!(dataset = %c.dataset, "dataset created");
+            }
+            Err(e) => bail!("reading dataset {}.{}: {}", c.project, c.dataset, describe(&e)),
+        }
+        let mut problems = Vec::new();
+        let mut notes = Vec::new();
+        for job in Job::ALL {
+            let (p, n) = self.init_table(job).await?;
+            problems.extend(p);
+            notes.extend(n);
+        }
+        Ok((problems, notes))
+    }
+
+    async fn init_table(&self, job: Job) -> Result<(Vec<String>, Vec<String>)> {
+        let c = &self.config;
+        let table_id = c.table(job);
+        let columns: &[Column] = match job {
+            Job::Traffic => &TRAFFIC_SCHEMA,
+            Job::Dependency => &DEPENDENCY_SCHEMA,
+        };
+        match self.client.table().get(&c.project, &c.dataset, table_id, None).await {
+            Ok(table) => {
+                let (p, n) = compare_schema(columns, &table.schema);
+                let name = self.full_name(table_id);
+                tracing::info!(table = %name, "table exists; left as it is");
+                Ok((
+                    p.into_iter().map(|x| format!("table {name}: {x}")).collect(),
+                    n.into_iter().map(|x| format!("table {name}: {x}")).collect(),
+                ))
+            }
+            Err(e) if not_found(&e) => {
+                let description = match job {
+                    Job::Traffic => "Hourly traffic between service pairs (planet-bq)",
+                    Job::Dependency => "Service dependencies over 7 days, daily (planet-bq)",
+                };
+                let table = Table::new(&c.project, &c.dataset, table_id, schema_of(columns))
+                    .description(description)
+                    .time_partitioning(TimePartitioning::per_day().field("inventory_date"))
+                    .clustering(Clustering { fields: Some(CLUSTERING.iter().map(|s| s.to_string()).collect()) });
+                self.client
+                    .table()
+                    .create(table)
+                    .await
+                    .map_err(|e| anyhow!("creating table {}: {}", self.full_name(table_id), describe(&e)))?;
+                tracing::info!(table = %self.full_name(table_id), "table created");
+                Ok((Vec::new(), Vec::new()))
+            }
+            Err(e) => bail!("reading table {}: {}", self.full_name(table_id), describe(&e)),
+        }
+    }
+
+    /// Checks that the dataset and both tables exist with the expected schema: (problems, notes).
+    pub async fn check(&self) -> Result<(Vec<String>, Vec<String>)> {
+        let c = &self.config;
+        let mut problems = Vec::new();
+        let mut notes = Vec::new();
+        if let Err(e) = self.client.dataset().get(&c.project, &c.dataset).await {
+            problems.push(format!("dataset {}.{}: {} (run `planet-bq init`)", c.project, c.dataset, describe(&e)));
+            return Ok((problems, notes));
+        }
+        for job in Job::ALL {
+            let table_id = c.table(job);
+            let name = self.full_name(table_id);
+            let columns: &[Column] = match job {
+                Job::Traffic => &TRAFFIC_SCHEMA,
+                Job::Dependency => &DEPENDENCY_SCHEMA,
+            };
+            match self.client.table().get(&c.project, &c.dataset, table_id, None).await {
+                Ok(table) => {
+                    let (p, n) = compare_schema(columns, &table.schema);
+                    problems.extend(p.into_iter().map(|x| format!("table {name}: {x}")));
+                    notes.extend(n.into_iter().map(|x| format!("table {name}: {x}")));
+                    let partitioned =
+                        table.time_partitioning.as_ref().and_then(|p| p.field.as_deref()) == Some("inventory_date");
+                    if !partitioned {
+                        notes
+                            .push(format!("table {name}: not partitioned on inventory_date (re-run checks scan more)"));
+                    }
+                }
+                Err(e) if not_found(&e) => problems.push(format!("table {name} does not exist (run `planet-bq init`)")),
+                Err(e) => problems.push(format!("table {name}: {}", describe(&e))),
+            }
+        }
+        Ok((problems, notes))
+    }
+
+    /// Runs a query and returns every row as strings (NULL as None), following pages.
+    async fn query_strings(&self, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
+        let c = &self.config;
+        let run = || async {
+            let mut request = QueryRequest::new(sql);
+            request.use_legacy_sql = false;
+            request.timeout_ms = Some(60_000);
+            request.location.clone_from(&c.location);
+            self.client.job().query(&c.project, request).await
+        };
+        let mut response =
+            run.retry(self.backoff()).when(is_transient).await.map_err(|e| anyhow!("{}", describe(&e)))?;
+        let mut rows = Vec::new();
+        let job_id = response.job_reference.as_ref().and_then(|r| r.job_id.clone());
+        let location = response.job_reference.as_ref().and_then(|r| r.location.clone());
+        loop {
+            let complete = response.job_complete.unwrap_or(false);
+            if complete {
+                for row in response.rows.take().unwrap_or_default() {
+                    let cells = row
+                        .columns
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|cell| match cell.value {
+                            Some(serde_json::Value::String(s)) => Some(s),
+                            Some(serde_json::Value::Null) | None => None,
+                            Some(other) => Some(other.to_string()),
+                        })
+                        .collect();
+                    rows.push(cells);
+                }
+            }
+            let page_token = response.page_token.take();
+            if complete && page_token.is_none() {
+                return Ok(rows);
+            }
+            let Some(job_id) = &job_id else {
+                bail!("the query answer has neither all rows nor a job to page through")
+            };
+            if !complete {
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+            let params = GetQueryResultsParameters {
+                page_token: if complete { page_token } else { None },
+                location: location.clone(),
+                timeout_ms: Some(60_000),
+                ..Default::default()
+            };
+            let get = || async { self.client.job().get_query_results(&c.project, job_id, params.clone()).await };
+            response =
+                get.retry(self.backoff()).when(is_transient).await.map_err(|e| anyhow!("{}", describe(&e)))?.into();
+        }
+    }
+
+    /// Keys already in the table for a window end.
+    async fn existing_keys(&self, job: Job, window: &JobWindow) -> Result<HashSet<Vec<Option<String>>>> {
+        let table = self.config.table(job);
+        let columns = key_columns(job);
+        // inventory_date comes back as float seconds from some servers: select the others and
+        // put the window end back in, so keys compare with ours.
+        let sql = format!(
+            "SELECT {} FROM `{}` WHERE inventory_date = TIMESTAMP('{}')",
+            columns[1..].join(", "),
+            self.full_name(table),
+            window.end.to_rfc3339()
+        );
+        let rows = self.query_strings(&sql).await.map_err(|e| {
+            let hint = if format!("{e:#}").contains("Not found") { " (run `planet-bq init`)" } else { "" };
+            e.context(format!("reading what table {} already holds for {}{hint}", self.full_name(table), window.end))
+        })?;
+        let end = Some(window.end.to_rfc3339());
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let mut key = vec![end.clone()];
+                key.extend(r);
+                key
+            })
+            .collect())
+    }
+
+    async fn insert_chunk(&self, table: &str, ids: &[String], rows: &[serde_json::Value]) -> Result<()> {
+        let c = &self.config;
+        let attempt = || async {
+            let mut request = TableDataInsertAllRequest::new();
+            for (id, row) in ids.iter().zip(rows) {
+                request.add_row(Some(id.clone()), row)?;
+            }
+            self.client.tabledata().insert_all(&c.project, &c.dataset, table, request).await
+        };
+        let result = attempt.retry(self.backoff()).when(is_transient).await;
+        match result {
+            Ok(response) => {
+                let errors = response.insert_errors.unwrap_or_default();
+                if errors.is_empty() {
+                    return Ok(());
+                }
+                let mut lines = Vec::new();
+                for e in &errors {
+                    let index = e.index.unwrap_or(-1);
+                    for p in e.errors.as_deref().unwrap_or_default() {
+                        // "stopped" rows were fine but not written because of the others.
+                        if p.reason.as_deref() == Some("stopped") {
+                            continue;
+                        }
+                        let row = usize::try_from(index).ok().and_then(|i| rows.get(i));
+                        lines.push(format!(
+                            "  row {index}: {}: {}{} {}",
+                            p.reason.as_deref().unwrap_or("error"),
+                            p.message.as_deref().unwrap_or(""),
+                            p.location
+                                .as_deref()
+                                .filter(|l| !l.is_empty())
+                                .map(|l| format!(" (column {l})"))
+                                .unwrap_or_default(),
+                            row.map(|r| planet_core::error::quote(&r.to_string())).unwrap_or_default()
+                        ));
+                    }
+                }
+                bail!(
+                    "BigQuery rejected {} row(s) of a request of {} to {}; none of that request was written:\n{}",
+                    lines.len(),
+                    rows.len(),
+                    self.full_name(table),
+                    lines.join("\n")
+                )
+            }
+            Err(e) if is_too_large(&e) && rows.len() > 1 => {
+                let half = rows.len() / 2;
+                tracing::info!(rows = rows.len(), "insertAll request too large; splitting it in two");
+                Box::pin(self.insert_chunk(table, &ids[..half], &rows[..half])).await?;
+                Box::pin(self.insert_chunk(table, &ids[half..], &rows[half..])).await
+            }
+            Err(e) => bail!("inserting {} row(s) into {}: {}", rows.len(), self.full_name(table), describe(&e)),
+        }
+    }
+
+    pub(super) async fn write_rows<R: TableRow + Sync>(
+        &self,
+        job: Job,
+        window: &JobWindow,
+        rows: &[R],
+    ) -> Result<WriteReport> {
+        if rows.is_empty() {
+            return Ok(WriteReport::default());
+        }
+        let table = self.config.table(job).to_string();
+        let existing = self.existing_keys(job, window).await?;
+        let mut report = WriteReport::default();
+        let mut ids = Vec::new();
+        let mut values = Vec::new();
+        let mut bytes = 0usize;
+        for row in rows {
+            let key = row_key(row, job);
+            if existing.contains(&key) {
+                report.already_present += 1;
+                continue;
+            }
+            let value = serde_json::to_value(row).context("encoding a row")?;
+            // Row JSON plus the envelope and insertId.
+            let size = value.to_string().len() + 64;
+            if !values.is_empty() && (values.len() >= self.config.batch_rows || bytes + size > self.config.batch_bytes)
+            {
+                self.insert_chunk(&table, &ids, &values).await.map_err(|e| partial(e, report))?;
+                report.written += values.len() as u64;
+                ids.clear();
+                values.clear();
+                bytes = 0;
+            }
+            ids.push(insert_id(&table, &key));
+            values.push(value);
+            bytes += size;
+        }
+        if !values.is_empty() {
+            self.insert_chunk(&table, &ids, &values).await.map_err(|e| partial(e, report))?;
+            report.written += values.len() as u64;
+        }
+        Ok(report)
+    }
+}
+
+/// Says how far a failed write got.
+fn partial(e: anyhow::Error, report: WriteReport) -> anyhow::Error {
+    if report.written > 0 {
+        e.context(format!(
+            "the window is incomplete: {} row(s) were written before the failure; running it again writes only the rest",
+            report.written
+        ))
+    } else {
+        e
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::job::WindowLengths;
+    use crate::sink::{Rows, Sink};
+    use std::sync::Mutex;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A stand-in BigQuery that answers 413 to insertAll requests of more than `max` rows and
+    /// records the size of those it accepts; queries find nothing.
+    async fn payload_limited_server(max: usize) -> (String, Arc<Mutex<Vec<usize>>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let accepted = Arc::new(Mutex::new(Vec::new()));
+        let record = accepted.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else { return };
+                let mut data = Vec::new();
+                let mut buf = [0u8; 65536];
+                let (head_end, length) = loop {
+                    let n = stream.read(&mut buf).await.expect("reads");
+                    data.extend_from_slice(&buf[..n]);
+                    if let Some(pos) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&data[..pos]).to_lowercase();
+                        let length = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                            .unwrap_or(0usize);
+                        break (pos + 4, length);
+                    }
+                };
+                while data.len() < head_end + length {
+                    let n = stream.read(&mut buf).await.expect("reads");
+                    data.extend_from_slice(&buf[..n]);
+                }
+                let head = String::from_utf8_lossy(&data[..head_end]).to_string();
+                let body: serde_json::Value = serde_json::from_slice(&data[head_end..]).unwrap_or_default();
+                let (status, answer) = if head.contains("/queries") {
+                    ("200 OK", r#"{"jobComplete":true,"rows":[]}"#.to_string())
+                } else {
+                    let rows = body["rows"].as_array().map_or(0, Vec::len);
+                    if rows > max {
+                        (
+                            "413 Payload Too Large",
+                            r#"{"error":{"code":413,"message":"Request payload size exceeds the limit","errors":[]}}"#
+                                .to_string(),
+                        )
+                    } else {
+                        record.lock().expect("lock").push(rows);
+                        ("200 OK", r#"{"kind":"bigquery#tableDataInsertAllResponse"}"#.to_string())
+                    }
+                };
+                let response = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                    answer.len()
+                );
+                let _ = stream.write_all(response.as_bytes()).await;
+            }
+        });
+        (url, accepted)
+    }
+
+    #[tokio::test]
+    async fn requests_answered_413_are_split_until_they_pass() {
+        let (url, accepted) = payload_limited_server(3).await;
+        let config = BigQueryConfig {
+            project: "p".into(),
+            dataset: "d".into(),
+            traffic_table: "t".into(),
+            dependency_table: "u".into(),
+            endpoint: Some(url),
+            location: None,
+            batch_rows: 10,
+            batch_bytes: 5 << 20,
+            retries: 0,
+            retry_delay: std::time::Duration::from_millis(1),
+        };
+        let bq = BigQuery::connect(config).await.expect("connects");
+        let window = WindowLengths::default().window(Job::Traffic, "2026-11-22T13:00:00Z".parse().expect("valid"));
+        let rows: Vec<planet_core::TrafficRow> = (0..25)
+            .map(|i| planet_core::TrafficRow {
+                inventory_date: window.end,
+                traffic_direction: "ingress".into(),
+                local_hostgroup: format!("svc{i}"),
+                local_hostgroup_address: None,
+                remote_hostgroup: "db".into(),
+                remote_hostgroup_address: None,
+                traffic_bandwidth_bits_min_1h: 1,
+                traffic_bandwidth_bits_max_1h: 2,
+                traffic_bandwidth_bits_avg_1h: 1,
+            })
+            .collect();
+        let report = bq.write(&window, &Rows::Traffic(rows)).await.expect("writes");
+        assert_eq!(report.written, 25);
+        let sizes = accepted.lock().expect("lock").clone();
+        assert!(sizes.iter().all(|&n| n <= 3), "{sizes:?}");
+        assert_eq!(sizes.iter().sum::<usize>(), 25, "{sizes:?}");
+    }
+}
