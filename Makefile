@@ -1,5 +1,6 @@
 # planet-bq: every check CI runs is reachable from `make test`.
-# Suites add themselves in tests/make/*.mk by appending to DEPS_TARGETS and TEST_TARGETS.
+# The product's builds are here and in make/*.mk (wasm, web); test suites add themselves in
+# tests/make/*.mk by appending to DEPS_TARGETS and TEST_TARGETS.
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 CARGO ?= cargo
@@ -8,6 +9,7 @@ export CARGO_TERM_COLOR ?= never
 DEPS_TARGETS := deps-rust
 TEST_TARGETS :=
 include $(sort $(wildcard tests/make/*.mk))
+include $(sort $(wildcard make/*.mk))
 
 .PHONY: help test deps deps-rust check fmt-check clippy unit wasm-check build
 
