@@ -12,17 +12,27 @@ use anyhow::{bail, Result};
 pub async fn check(args: LiveArgs) -> Result<()> {
     let profile = profile(&args.profile)?;
     let source = source::from_args(&args)?;
-    let mut found = source.check(&profile).await;
+    let mut problems = print(&source.check(&profile).await);
     // The first destination the flags give (`check` looks at it even with --dry-run).
-    match sink::chosen(&args)?.into_iter().next() {
+    let found = match sink::chosen(&args)?.into_iter().next() {
         Some((_, opening)) => match opening.await {
-            Ok(sink) => found.extend(sink.check().await),
-            Err(e) => found.push(Finding::Problem(format!("{e:#}"))),
+            Ok(sink) => sink.check().await,
+            Err(e) => vec![Finding::Problem(format!("{e:#}"))],
         },
-        None => found.push(Finding::Problem(sink::no_destination())),
+        None => vec![Finding::Problem(sink::no_destination())],
+    };
+    problems += print(&found);
+    if problems == 0 {
+        Ok(())
+    } else {
+        bail!("{problems} problem(s) found")
     }
+}
+
+/// Prints findings, one line each; returns how many are problems.
+fn print(found: &[Finding]) -> usize {
     let mut problems = 0;
-    for finding in &found {
+    for finding in found {
         match finding {
             Finding::Ok(text) => println!("ok: {text}"),
             Finding::Note(text) => println!("note: {text}"),
@@ -32,9 +42,5 @@ pub async fn check(args: LiveArgs) -> Result<()> {
             }
         }
     }
-    if problems == 0 {
-        Ok(())
-    } else {
-        bail!("{problems} problem(s) found")
-    }
+    problems
 }

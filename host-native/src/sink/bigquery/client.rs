@@ -1,8 +1,7 @@
 //! The BigQuery API through gcp-bigquery-client: connecting, creating and checking the dataset
 //! and tables, reading the keys a window already has, and inserting the missing rows.
 
-use super::{compare_schema, insert_id, key_columns, row_key, schema_of, BigQuery, BigQueryConfig, Column, CLUSTERING};
-use super::{DEPENDENCY_SCHEMA, TRAFFIC_SCHEMA};
+use super::{columns, compare_schema, insert_id, key_columns, row_key, schema_of, BigQuery, BigQueryConfig, CLUSTERING};
 use crate::job::{Job, JobWindow};
 use crate::sink::WriteReport;
 use anyhow::{anyhow, bail, Context, Result};
@@ -154,10 +153,7 @@ impl BigQuery {
     async fn init_table(&self, job: Job) -> Result<(Vec<String>, Vec<String>)> {
         let c = &self.config;
         let table_id = c.table(job);
-        let columns: &[Column] = match job {
-            Job::Traffic => &TRAFFIC_SCHEMA,
-            Job::Dependency => &DEPENDENCY_SCHEMA,
-        };
+        let columns = columns(job);
         match self.client.table().get(&c.project, &c.dataset, table_id, None).await {
             Ok(table) => {
                 let (p, n) = compare_schema(columns, &table.schema);
@@ -201,10 +197,7 @@ impl BigQuery {
         for job in Job::ALL {
             let table_id = c.table(job);
             let name = self.full_name(table_id);
-            let columns: &[Column] = match job {
-                Job::Traffic => &TRAFFIC_SCHEMA,
-                Job::Dependency => &DEPENDENCY_SCHEMA,
-            };
+            let columns = columns(job);
             match self.client.table().get(&c.project, &c.dataset, table_id, None).await {
                 Ok(table) => {
                     let (p, n) = compare_schema(columns, &table.schema);

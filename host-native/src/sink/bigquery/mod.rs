@@ -59,6 +59,14 @@ pub const DEPENDENCY_SCHEMA: [Column; 10] = [
     ),
 ];
 
+/// The columns of a job's table.
+fn columns(job: Job) -> &'static [Column] {
+    match job {
+        Job::Traffic => &TRAFFIC_SCHEMA,
+        Job::Dependency => &DEPENDENCY_SCHEMA,
+    }
+}
+
 /// Columns clustering both tables: the hostgroups, which queries filter on.
 const CLUSTERING: [&str; 2] = ["local_hostgroup", "remote_hostgroup"];
 
