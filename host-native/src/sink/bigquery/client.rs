@@ -1,7 +1,9 @@
 //! The BigQuery API through gcp-bigquery-client: connecting, creating and checking the dataset
 //! and tables, reading the keys a window already has, and inserting the missing rows.
 
-use super::{columns, compare_schema, insert_id, key_columns, row_key, schema_of, BigQuery, BigQueryConfig, CLUSTERING};
+use super::{
+    columns, compare_schema, insert_id, key_columns, row_key, schema_of, BigQuery, BigQueryConfig, CLUSTERING,
+};
 use crate::job::{Job, JobWindow};
 use crate::sink::WriteReport;
 use anyhow::{anyhow, bail, Context, Result};
