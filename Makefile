@@ -1,5 +1,6 @@
 # planet-bq: every check CI runs is reachable from `make test`.
-# Suites add themselves in tests/make/*.mk by appending to DEPS_TARGETS and TEST_TARGETS.
+# The product's builds are here and in make/*.mk (wasm, web); test suites add themselves in
+# tests/make/*.mk by appending to DEPS_TARGETS and TEST_TARGETS.
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 CARGO ?= cargo
@@ -8,8 +9,9 @@ export CARGO_TERM_COLOR ?= never
 DEPS_TARGETS := deps-rust
 TEST_TARGETS :=
 include $(sort $(wildcard tests/make/*.mk))
+include $(sort $(wildcard make/*.mk))
 
-.PHONY: help test deps deps-rust check fmt-check clippy unit wasm-check build
+.PHONY: help test deps deps-rust check fmt-check clippy unit wasm-check docs-check build
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | sort
@@ -22,7 +24,7 @@ deps: $(DEPS_TARGETS) ## Install what the tests need on a fresh machine (skips w
 deps-rust: ## rustfmt, clippy and the wasm32 target
 	bash tests/scripts/ensure-rust.sh
 
-check: fmt-check clippy unit wasm-check ## Static checks and unit tests
+check: fmt-check clippy unit wasm-check docs-check ## Static checks and unit tests
 
 fmt-check: ## rustfmt, checked
 	$(CARGO) fmt --all -- --check
@@ -35,6 +37,9 @@ unit: ## Unit, property and doc tests of every crate
 
 wasm-check: ## The core stays pure: it builds for wasm32-unknown-unknown
 	$(CARGO) check -p planet-core --target wasm32-unknown-unknown
+
+docs-check: ## Every path the table of docs/ARCHITECTURE.md names exists
+	bash tests/scripts/check-architecture.sh
 
 build: ## Build the planet-bq binary (release)
 	$(CARGO) build --release -p planet-bq

@@ -1,8 +1,8 @@
 //! Command-line definition (clap). Flag names and defaults follow the original Go tool.
 
-use crate::live::source::QueryMode;
-use crate::live::JobSelection;
+use crate::job::JobSelection;
 use crate::secret::Secret;
+use crate::source::influxdb::QueryMode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use planet_core::{Duration, Format, Precision, Timestamp};
 use std::path::PathBuf;
@@ -278,7 +278,7 @@ pub struct LiveArgs {
     /// none, refused by BigQuery when repeated), storage-write (Storage Write API: one PENDING
     /// stream per window, committed at once) or insert-all (legacy streaming inserts).
     #[arg(long, value_enum, default_value = "load", value_name = "METHOD")]
-    pub bq_write_method: crate::bigquery_write::WriteMethod,
+    pub bq_write_method: crate::sink::bigquery::WriteMethod,
 
     /// gRPC address of an emulator's Storage Write API (`http://127.0.0.1:9060`), for
     /// --bq-write-method storage-write; default: Google's endpoint.
@@ -326,6 +326,15 @@ pub struct LiveArgs {
     /// Where the analysis runs (`--engine native|wasm` and the wasm engine's bounds).
     #[command(flatten)]
     pub engine: crate::engine::EngineArgs,
+}
+
+impl LiveArgs {
+    /// `--retry-delay` as a standard duration.
+    pub fn retry_delay_std(&self) -> anyhow::Result<std::time::Duration> {
+        u64::try_from(self.retry_delay.0)
+            .map(std::time::Duration::from_nanos)
+            .map_err(|_| anyhow::anyhow!("--retry-delay must not be negative"))
+    }
 }
 
 /// Options of `planet-bq run`.
@@ -409,6 +418,6 @@ mod tests {
         assert_eq!(a.bq_traffic_table_id, "planet_exporter_traffic");
         assert_eq!(a.bq_dependency_table_id, "planet_exporter_dependency");
         assert_eq!(a.bq_insert_batch_rows, 2000);
-        assert_eq!(a.bq_write_method, crate::bigquery_write::WriteMethod::Load);
+        assert_eq!(a.bq_write_method, crate::sink::bigquery::WriteMethod::Load);
     }
 }

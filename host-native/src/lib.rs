@@ -1,14 +1,18 @@
 //! The native host of planet-bq: command line, InfluxDB source, BigQuery and local sinks, scheduler.
 
 pub mod args;
-pub mod bigquery;
-pub mod bigquery_write;
 pub mod cli;
 pub mod commands;
 pub mod engine;
-pub mod influx;
-pub mod live;
+pub mod finding;
+pub mod job;
 pub mod logging;
+pub mod metrics;
 pub mod output;
+pub mod pipeline;
+pub mod schedule;
 pub mod secret;
+pub mod sink;
+pub mod source;
+pub mod state;
 pub mod table_print;

@@ -26,11 +26,11 @@ fn main() -> ExitCode {
         command => match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
             Ok(runtime) => runtime.block_on(async move {
                 match command {
-                    Command::Run(a) => commands::live::run(a).await,
-                    Command::Once(a) => commands::live::once(a).await,
-                    Command::Backfill(a) => commands::live::backfill(a).await,
-                    Command::Init(a) => commands::live::init(a).await,
-                    Command::Check(a) => commands::live::check(a).await,
+                    Command::Run(a) => commands::run::run(a).await,
+                    Command::Once(a) => commands::once::once(a).await,
+                    Command::Backfill(a) => commands::backfill::backfill(a).await,
+                    Command::Init(a) => commands::init::init(a).await,
+                    Command::Check(a) => commands::check::check(a).await,
                     Command::Analyze(_) => Ok(()),
                 }
             }),

@@ -5,29 +5,13 @@
 mod common;
 
 use common::{line_diff, planet_bq, scratch, vectors_dir};
+use planet_test_support::{cases_in, input_paths as inputs};
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 fn cases() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = fs::read_dir(vectors_dir())
-        .expect("tests/vectors exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    dirs
-}
-
-/// Input files (names starting with `input`), in name order.
-fn inputs(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = fs::read_dir(dir)
-        .expect("case folder")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("input")))
-        .collect();
-    files.sort();
-    files
+    cases_in(&vectors_dir())
 }
 
 /// The command-line flags equivalent to a case's options.json.

@@ -1,4 +1,4 @@
-# The live pipeline (issue 3): run/once/backfill/init/check against a real influxd and the
+# The live pipeline: run/once/backfill/init/check against a real influxd and the
 # local-bigquery emulator, both started on loopback by the suite.
 DEPS_TARGETS += deps-bq-emulator
 TEST_TARGETS += test-live

@@ -1,19 +1,14 @@
-# The what-if page (issue 5): web/ with the browser package (make wasm) and the vendored graph
-# library, tested in Debian's Chromium driven by playwright-core, against the real planet-bq.
+# The what-if page (make/web.mk builds it), tested in Debian's Chromium driven by playwright-core,
+# against the real planet-bq.
 WEB_TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
 
 DEPS_TARGETS += deps-web
 TEST_TARGETS += test-web
 
-.PHONY: deps-web web test-web serve-web bench-web
+.PHONY: deps-web test-web serve-web bench-web
 
 deps-web: ## Chromium (Debian package) and the npm packages of web/ and tests/web/
 	bash tests/scripts/ensure-web.sh
-
-web: wasm deps-web ## The page, ready to serve: web/pkg/ (make wasm) and web/vendor/ (Cytoscape.js from npm)
-	mkdir -p web/vendor
-	cp web/node_modules/cytoscape/dist/cytoscape.esm.min.mjs web/vendor/cytoscape.esm.min.js
-	cp web/node_modules/cytoscape/LICENSE web/vendor/cytoscape.LICENSE
 
 test-web: web ## Browser tests of the page: vectors, what-if vs analyze, downloads, graph, baseline, errors, 100 MB
 	$(CARGO) build -p planet-bq

@@ -1,4 +1,4 @@
-# Benchmarks and fuzzing of issue 2: run by hand, never part of `make test` (timings are not
+# Benchmarks and fuzzing: run by hand, never part of `make test` (timings are not
 # tests, and fuzzing needs cargo-fuzz and minutes per target).
 BENCH_ARGS ?=
 FUZZ_SECONDS ?= 120

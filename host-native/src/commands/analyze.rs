@@ -7,19 +7,12 @@ use crate::table_print;
 use anyhow::{Context, Result};
 use planet_core::rows::to_csv;
 use planet_core::whatif::with_percentiles;
-use planet_core::{Analysis, Options, Profile, WhatIf};
+use planet_core::{Analysis, Options, WhatIf};
 use std::io::Read;
-use std::path::Path;
 
 /// Builds core options from the flags.
 pub fn options(args: &AnalyzeArgs) -> Result<Options> {
-    let profile = if Path::new(&args.profile).is_file() {
-        let text =
-            std::fs::read_to_string(&args.profile).with_context(|| format!("reading profile {}", args.profile))?;
-        Profile::from_json(&text).with_context(|| format!("in profile {}", args.profile))?
-    } else {
-        Profile::by_name(&args.profile)?
-    };
+    let profile = super::setup::profile(&args.profile)?;
     Ok(Options {
         at: args.at,
         traffic_window: args.traffic_window,

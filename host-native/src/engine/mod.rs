@@ -3,14 +3,17 @@
 //!
 //! Commands take [`EngineArgs`] (flattened into their flags), turn them into an [`Engine`] once
 //! with [`EngineArgs::load`] (which compiles the module, so a long-running command reuses it),
-//! then run each analysis as a [`Session`] or in one call with [`analyze_with`].
+//! then run each analysis as a [`Session`] or in one call with [`analyze_with`]. The live
+//! pipeline uses [`Session::mergeable`]: a retried query is analysed apart and merged only once
+//! whole, so a failed attempt leaves nothing behind.
 
+mod replay;
 pub mod wasm;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use planet_core::rows::to_ndjson;
-use planet_core::{Analysis, Analyzer, Duration, Options};
+use planet_core::{Analysis, Analyzer, Duration, Options, Tables};
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -123,6 +126,8 @@ pub enum Session {
     Native(Box<Analyzer>),
     /// In a wasmtime guest.
     Wasm(Box<wasm::Session>),
+    /// For a wasmtime guest, inputs kept and replayed at the end so that sessions merge.
+    Replay(Box<replay::Recorded>),
 }
 
 impl Session {
@@ -134,11 +139,30 @@ impl Session {
         })
     }
 
+    /// Starts an analysis that [`Session::merge`] accepts.
+    pub fn mergeable(engine: &Engine, options: Options) -> Session {
+        match engine {
+            Engine::Native => Session::Native(Box::new(Analyzer::new(options))),
+            Engine::Wasm(runtime) => Session::Replay(Box::new(replay::Recorded::new(runtime.clone(), options))),
+        }
+    }
+
+    /// Merges a session of the same engine and options, started with [`Session::mergeable`].
+    pub fn merge(&mut self, other: Session) -> Result<()> {
+        match (self, other) {
+            (Session::Native(analyzer), Session::Native(other)) => analyzer.merge(*other)?,
+            (Session::Replay(recorded), Session::Replay(other)) => recorded.merge(*other),
+            _ => anyhow::bail!("cannot merge analyses of different engines"),
+        }
+        Ok(())
+    }
+
     /// Starts a new input whose name errors quote.
     pub fn begin_input(&mut self, name: &str) -> Result<()> {
         match self {
             Session::Native(analyzer) => analyzer.begin_input(name),
             Session::Wasm(session) => session.begin_input(name)?,
+            Session::Replay(recorded) => recorded.begin_input(name),
         }
         Ok(())
     }
@@ -148,6 +172,7 @@ impl Session {
         match self {
             Session::Native(analyzer) => analyzer.push(chunk)?,
             Session::Wasm(session) => session.push(chunk)?,
+            Session::Replay(recorded) => recorded.push(chunk),
         }
         Ok(())
     }
@@ -157,6 +182,7 @@ impl Session {
         match self {
             Session::Native(analyzer) => analyzer.end_input()?,
             Session::Wasm(session) => session.end_input()?,
+            Session::Replay(recorded) => recorded.end_input(),
         }
         Ok(())
     }
@@ -190,6 +216,15 @@ impl Session {
                 Ok(EngineOutput { analysis, traffic_ndjson, dependency_ndjson })
             }
             Session::Wasm(session) => session.finish(),
+            Session::Replay(recorded) => recorded.finish(),
+        }
+    }
+
+    /// Ends the analysis with the rows only (what the live pipeline writes).
+    pub fn finish_tables(self) -> Result<Tables> {
+        match self {
+            Session::Native(analyzer) => Ok(analyzer.finish()?.into_tables()),
+            other => Ok(other.finish()?.analysis.into_tables()),
         }
     }
 }

@@ -1,17 +1,14 @@
 //! Helpers shared by the CLI integration tests.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+
+pub(crate) use planet_test_support::{line_diff, vectors_dir};
 
 /// The real planet-bq binary cargo built for these tests.
 pub(crate) fn planet_bq() -> Command {
     Command::new(env!("CARGO_BIN_EXE_planet-bq"))
-}
-
-/// tests/vectors of the repository.
-pub(crate) fn vectors_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
 }
 
 /// A fresh, empty scratch directory under the target's temp dir, unique per test.
@@ -32,24 +29,4 @@ pub(crate) fn run_with_stdin(cmd: &mut Command, stdin: &[u8]) -> Output {
     let _ = input.write_all(stdin);
     drop(input);
     child.wait_with_output().expect("planet-bq ends")
-}
-
-/// A readable line diff: every line, marked `-` when only expected, `+` when only produced.
-pub(crate) fn line_diff(expected: &str, actual: &str) -> String {
-    let exp: Vec<&str> = expected.lines().collect();
-    let act: Vec<&str> = actual.lines().collect();
-    let mut out = String::new();
-    for line in &exp {
-        let mark = if act.contains(line) { ' ' } else { '-' };
-        out.push_str(&format!("{mark} {line}\n"));
-    }
-    for line in &act {
-        if !exp.contains(line) {
-            out.push_str(&format!("+ {line}\n"));
-        }
-    }
-    if exp.len() == act.len() && out.lines().all(|l| l.starts_with(' ')) {
-        out.push_str("(same lines, different order or line endings)\n");
-    }
-    out
 }

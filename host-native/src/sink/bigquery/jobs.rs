@@ -2,14 +2,14 @@
 //! data with it, wait for it. gcp-bigquery-client has no media upload, so these calls go
 //! through reqwest with the same token and retry rules.
 
-use crate::bigquery::BigQuery;
+use super::BigQuery;
 use anyhow::{anyhow, bail, Result};
 use backon::Retryable;
 use serde_json::{json, Value};
 
 /// The REST side of a connection: HTTP client, token source and base URLs.
 #[derive(Clone)]
-pub struct Rest {
+pub(super) struct Rest {
     http: reqwest::Client,
     auth: std::sync::Arc<dyn gcp_bigquery_client::auth::Authenticator>,
     /// `https://bigquery.googleapis.com/bigquery/v2` or the emulator's.
@@ -26,7 +26,10 @@ impl std::fmt::Debug for Rest {
 
 impl Rest {
     /// The REST side for an emulator root URL (None: Google's endpoint).
-    pub fn new(endpoint: Option<&str>, auth: std::sync::Arc<dyn gcp_bigquery_client::auth::Authenticator>) -> Rest {
+    pub(super) fn new(
+        endpoint: Option<&str>,
+        auth: std::sync::Arc<dyn gcp_bigquery_client::auth::Authenticator>,
+    ) -> Rest {
         let root = endpoint.map_or("https://bigquery.googleapis.com", |e| e.trim_end_matches('/'));
         Rest {
             http: reqwest::Client::new(),
@@ -37,7 +40,7 @@ impl Rest {
     }
 
     /// The token source.
-    pub fn auth(&self) -> &std::sync::Arc<dyn gcp_bigquery_client::auth::Authenticator> {
+    pub(super) fn auth(&self) -> &std::sync::Arc<dyn gcp_bigquery_client::auth::Authenticator> {
         &self.auth
     }
 }
@@ -111,7 +114,7 @@ async fn call(
 
 /// What inserting a job with a chosen ID did.
 #[derive(Debug)]
-pub enum Inserted {
+pub(super) enum Inserted {
     /// Created now: the job resource.
     Created(Value),
     /// A job with this ID exists already (made by an earlier run or another host).
@@ -119,7 +122,7 @@ pub enum Inserted {
 }
 
 /// The job resource of an insert: ID, location, configuration.
-pub fn job_body(bq: &BigQuery, job_id: &str, configuration: Value) -> Value {
+pub(super) fn job_body(bq: &BigQuery, job_id: &str, configuration: Value) -> Value {
     let c = bq.config();
     let mut reference = json!({"projectId": c.project, "jobId": job_id});
     if let Some(l) = &c.location {
@@ -129,7 +132,7 @@ pub fn job_body(bq: &BigQuery, job_id: &str, configuration: Value) -> Value {
 }
 
 /// Inserts a job; with `data`, as a multipart upload (the job resource, then the data).
-pub async fn insert(bq: &BigQuery, body: &Value, data: Option<&[u8]>) -> Result<Inserted> {
+pub(super) async fn insert(bq: &BigQuery, body: &Value, data: Option<&[u8]>) -> Result<Inserted> {
     let c = bq.config();
     let rest = bq.rest();
     let result = match data {
@@ -163,7 +166,7 @@ pub async fn insert(bq: &BigQuery, body: &Value, data: Option<&[u8]>) -> Result<
 }
 
 /// Reads a job.
-pub async fn get(bq: &BigQuery, job_id: &str) -> Result<Value> {
+pub(super) async fn get(bq: &BigQuery, job_id: &str) -> Result<Value> {
     let c = bq.config();
     let mut url = format!("{}/projects/{}/jobs/{job_id}", bq.rest().v2, c.project);
     if let Some(l) = &c.location {
@@ -173,7 +176,7 @@ pub async fn get(bq: &BigQuery, job_id: &str) -> Result<Value> {
 }
 
 /// Waits until a job is DONE (polling, 0.2 s doubling up to 5 s) and returns it.
-pub async fn wait(bq: &BigQuery, job_id: &str, mut job: Value, requests: &mut u64) -> Result<Value> {
+pub(super) async fn wait(bq: &BigQuery, job_id: &str, mut job: Value, requests: &mut u64) -> Result<Value> {
     let mut delay = std::time::Duration::from_millis(200);
     while job.pointer("/status/state").and_then(Value::as_str) != Some("DONE") {
         tokio::time::sleep(delay).await;
@@ -185,7 +188,7 @@ pub async fn wait(bq: &BigQuery, job_id: &str, mut job: Value, requests: &mut u6
 }
 
 /// The error of a finished job, in words; None when it succeeded.
-pub fn failure(job: &Value) -> Option<String> {
+pub(super) fn failure(job: &Value) -> Option<String> {
     let result = job.pointer("/status/errorResult")?;
     let mut text = format!(
         "{}: {}",
@@ -203,7 +206,7 @@ pub fn failure(job: &Value) -> Option<String> {
 }
 
 /// A dry-run query job: needs the permission to create jobs, costs and writes nothing.
-pub async fn dry_run(bq: &BigQuery) -> Result<()> {
+pub(super) async fn dry_run(bq: &BigQuery) -> Result<()> {
     let body = json!({"configuration": {"dryRun": true, "query": {"query": "SELECT 1", "useLegacySql": false}}});
     let url = format!("{}/projects/{}/jobs", bq.rest().v2, bq.config().project);
     match call(bq, |http| http.post(&url).json(&body)).await {

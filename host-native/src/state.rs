@@ -5,7 +5,7 @@
 //! leaves half of it. An exclusive lock on `<state>.lock` keeps two planet-bq processes from
 //! working on the same state (and so the same tables) at once.
 
-use super::Job;
+use crate::job::Job;
 use crate::output::write_atomically;
 use anyhow::{bail, Context, Result};
 use planet_core::Timestamp;

@@ -1,17 +1,9 @@
-//! The live pipeline: InfluxDB to BigQuery (or local files), one window at a time.
+//! The jobs of the live pipeline and their windows: the pipeline runs one window at a time.
 //!
 //! A job tick at time `t` processes the window ending at `end = floor_to_hour(t + offset)`:
 //! traffic `[end - 1h, end)`, dependency `[end - 7d, end)`, `inventory_date = end`. Queries
 //! carry both bounds, so a window gives the same rows whenever it runs (catch-up, backfill,
 //! re-run), unlike the original whose queries ended at the server's `now()`.
-
-pub mod engine;
-pub mod metrics;
-pub mod pipeline;
-pub mod schedule;
-pub mod sink;
-pub mod source;
-pub mod state;
 
 use planet_core::time::HOUR;
 use planet_core::{Duration, Timestamp};

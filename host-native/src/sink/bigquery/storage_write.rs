@@ -17,9 +17,9 @@
 
 use super::jobs::{self, Inserted};
 use super::rows;
-use crate::bigquery::{BigQuery, DEPENDENCY_SCHEMA, TRAFFIC_SCHEMA};
-use crate::live::sink::WriteReport;
-use crate::live::{Job, JobWindow};
+use super::{columns, BigQuery};
+use crate::job::{Job, JobWindow};
+use crate::sink::WriteReport;
 use anyhow::{anyhow, bail, Context, Result};
 use backon::Retryable;
 use gcp_bigquery_client::google::cloud::bigquery::storage::v1 as api;
@@ -40,7 +40,7 @@ const MAX_REQUEST_BYTES: usize = 8 << 20;
 const MAX_ATTEMPTS: usize = 20;
 
 /// The gRPC channel: `--bq-storage-endpoint`, else Google's endpoint over TLS.
-pub async fn connect(storage_endpoint: Option<&str>, emulator: bool) -> Result<Channel> {
+pub(super) async fn connect(storage_endpoint: Option<&str>, emulator: bool) -> Result<Channel> {
     let channel = match storage_endpoint {
         Some(url) => {
             let url = if url.contains("://") { url.to_string() } else { format!("http://{url}") };
@@ -59,13 +59,6 @@ pub async fn connect(storage_endpoint: Option<&str>, emulator: bool) -> Result<C
             .connect_lazy(),
     };
     Ok(channel)
-}
-
-fn columns(job: Job) -> &'static [crate::bigquery::Column] {
-    match job {
-        Job::Traffic => &TRAFFIC_SCHEMA,
-        Job::Dependency => &DEPENDENCY_SCHEMA,
-    }
 }
 
 /// The proto2 message of a table's rows: one field per column, numbered from 1; TIMESTAMP as
@@ -171,7 +164,7 @@ async fn create(bq: &BigQuery, job: Job) -> Result<String> {
 
 /// `check`: can the credentials open a write stream on the table? The stream is never
 /// committed, so nothing is written.
-pub async fn probe(bq: &BigQuery, job: Job) -> Result<()> {
+pub(super) async fn probe(bq: &BigQuery, job: Job) -> Result<()> {
     create(bq, job).await.map(|_| ())
 }
 
@@ -361,7 +354,12 @@ async fn prepare(bq: &BigQuery, job: Job, missing: &rows::Missing, requests: &mu
 /// A claim that exists already names a stream of the same rows: it is committed (or found
 /// committed), then the keys are read again. Present, the write is done; absent (deleted since,
 /// for a recompute), this run's stream is claimed under the next ID.
-pub async fn write<R: TableRow + Sync>(bq: &BigQuery, job: Job, window: &JobWindow, rows: &[R]) -> Result<WriteReport> {
+pub(super) async fn write<R: TableRow + Sync>(
+    bq: &BigQuery,
+    job: Job,
+    window: &JobWindow,
+    rows: &[R],
+) -> Result<WriteReport> {
     let started = Instant::now();
     let table = bq.full_name(bq.config().table(job));
     let mut requests = 0u64;

@@ -1,7 +1,8 @@
-//! How rows reach BigQuery: load jobs (the default), the Storage Write API, or insertAll.
+//! `--bq-write-method`: how rows reach BigQuery: load jobs (the default), the Storage Write
+//! API, or insertAll.
 //!
 //! Every method first reads the keys the table already holds for the window (see
-//! [`crate::bigquery`]) and writes only the missing rows, so a re-run after a success writes
+//! [`super`]) and writes only the missing rows, so a re-run after a success writes
 //! nothing. What differs is what a crash or a second host can do:
 //! - `load`: one load job per window and table whose ID is derived from the table, the window
 //!   and the rows, so BigQuery itself refuses a second identical job (409) from any host, and a
@@ -9,15 +10,9 @@
 //! - `storage-write`: one PENDING stream per window, appended with offsets, finalized, then
 //!   committed atomically. A deterministic claim job (same ID scheme) names the one stream that
 //!   may be committed, so two hosts never commit the same rows twice.
-//! - `insert-all`: the legacy streaming API, row by row in batches: see [`crate::bigquery`].
+//! - `insert-all`: the legacy streaming API, row by row in batches: see [`super::client`].
 
-pub mod auth;
-pub mod jobs;
-pub mod load;
-pub mod rows;
-pub mod storage_write;
-
-use crate::bigquery::BigQuery;
+use super::{jobs, storage_write, BigQuery};
 use anyhow::Result;
 use std::fmt;
 
@@ -53,7 +48,7 @@ impl fmt::Display for WriteMethod {
 /// What `check` says about the write method: whether the credentials can run jobs (load) or
 /// open write streams (storage-write). Nothing is written: a dry-run query job, and PENDING
 /// streams that are never committed.
-pub async fn check_access(bq: &BigQuery) -> Result<String> {
+pub(super) async fn check_access(bq: &BigQuery) -> Result<String> {
     let method = bq.config().write_method;
     match method {
         WriteMethod::Load => {
@@ -61,7 +56,7 @@ pub async fn check_access(bq: &BigQuery) -> Result<String> {
             Ok(format!("write method {method}: the credentials can create BigQuery jobs"))
         }
         WriteMethod::StorageWrite => {
-            for job in crate::live::Job::ALL {
+            for job in crate::job::Job::ALL {
                 storage_write::probe(bq, job).await?;
             }
             Ok(format!("write method {method}: the credentials can open write streams on both tables"))

@@ -41,7 +41,7 @@ impl Authenticator for EmulatorAuth {
 }
 
 /// The emulator's authenticator.
-pub fn emulator() -> Arc<dyn Authenticator> {
+pub(super) fn emulator() -> Arc<dyn Authenticator> {
     Arc::new(EmulatorAuth)
 }
 
@@ -60,7 +60,7 @@ where
 }
 
 /// Application Default Credentials.
-pub async fn application_default() -> Result<Arc<dyn Authenticator>, BQError> {
+pub(super) async fn application_default() -> Result<Arc<dyn Authenticator>, BQError> {
     let scopes = [SCOPE];
     if let Some(path) = adc_path() {
         let is_user = std::fs::read_to_string(&path)

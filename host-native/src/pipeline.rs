@@ -1,15 +1,15 @@
-//! One window of one job: query InfluxDB, analyse, write, record — with a timeout, state and metrics.
+//! One window of one job: read the source, analyse, write to the sink, record — with a
+//! timeout, state and metrics. Generic over the [`Source`] and the [`Sink`].
 
-use super::engine::Engine;
-use super::metrics::Metrics;
-use super::schedule::{system_now, Runner};
-use super::sink::{Rows, Sink, WriteReport};
-use super::source::Source;
-use super::state::{Incomplete, StateStore};
-use super::{Job, JobWindow, WindowLengths};
+use crate::engine::Engine;
+use crate::job::{Job, JobWindow, WindowLengths};
+use crate::metrics::Metrics;
+use crate::schedule::{system_now, Runner};
+use crate::sink::{Rows, Sink, WriteReport};
+use crate::source::Source;
+use crate::state::{Incomplete, StateStore};
 use anyhow::{anyhow, Context, Result};
-use planet_core::{Format, Options, Precision, Profile};
-use std::sync::Arc;
+use planet_core::{Options, Profile};
 use std::time::Instant;
 
 /// What one window run did.
@@ -41,8 +41,8 @@ pub struct Pipeline<S, K> {
     pub source: S,
     /// Where rows go.
     pub sink: K,
-    /// The analysis.
-    pub engine: Arc<dyn Engine>,
+    /// Where the analysis runs.
+    pub engine: Engine,
     /// Schema profile.
     pub profile: Profile,
     /// Window lengths.
@@ -63,8 +63,9 @@ impl<S: Source, K: Sink> Pipeline<S, K> {
             at: Some(window.end),
             traffic_window: self.lengths.traffic,
             dependency_window: self.lengths.dependency,
-            format: Format::Json,
-            precision: Precision::Ns,
+            // What the source's answers are.
+            format: self.source.format(),
+            precision: self.source.precision(),
             strict: true,
             profile: self.profile.clone(),
             // The service writes the reference tables: no what-if filter applies.
@@ -75,11 +76,11 @@ impl<S: Source, K: Sink> Pipeline<S, K> {
     async fn work(&self, window: &JobWindow) -> Result<WindowReport> {
         let started = Instant::now();
         let options = self.options(window);
-        let fetched = self.source.fetch(window, self.engine.as_ref(), &options).await?;
+        let fetched = self.source.fetch(window, &self.engine, &options).await?;
         let influx_seconds = (started.elapsed().as_secs_f64() - fetched.parse_seconds).max(0.0);
         let parse_seconds = fetched.parse_seconds;
         let core_started = Instant::now();
-        let tables = fetched.analysis.finish().context("analysing the answers")?;
+        let tables = fetched.session.finish_tables().context("analysing the answers")?;
         let rows = match window.job {
             Job::Traffic => Rows::Traffic(tables.traffic),
             Job::Dependency => Rows::Dependency(tables.dependency),
@@ -219,20 +220,35 @@ impl<S: Source, K: Sink> Runner for Pipeline<S, K> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::live::engine::NativeEngine;
-    use crate::live::source::Fetched;
+    use crate::engine::Session;
+    use crate::finding::Finding;
+    use crate::source::Fetched;
+    use planet_core::{Format, Precision};
     use std::sync::Mutex;
 
     /// Answers every window with one fixed /query answer.
     struct FakeSource(&'static str);
 
+    #[async_trait::async_trait]
     impl Source for FakeSource {
-        async fn fetch(&self, _window: &JobWindow, engine: &dyn Engine, options: &Options) -> Result<Fetched> {
-            let mut analysis = engine.start(options);
-            analysis.begin_input("fake");
-            analysis.push(self.0.as_bytes())?;
-            analysis.end_input()?;
-            Ok(Fetched { analysis, queries: 1, bytes: self.0.len() as u64, retries: 0, parse_seconds: 0.0 })
+        fn format(&self) -> Format {
+            Format::Json
+        }
+
+        fn precision(&self) -> Precision {
+            Precision::Ns
+        }
+
+        async fn fetch(&self, _window: &JobWindow, engine: &Engine, options: &Options) -> Result<Fetched> {
+            let mut session = Session::mergeable(engine, options.clone());
+            session.begin_input("fake")?;
+            session.push(self.0.as_bytes())?;
+            session.end_input()?;
+            Ok(Fetched { session, queries: 1, bytes: self.0.len() as u64, retries: 0, parse_seconds: 0.0 })
+        }
+
+        async fn check(&self, _profile: &Profile) -> Vec<Finding> {
+            Vec::new()
         }
     }
 
@@ -243,6 +259,7 @@ mod tests {
         written: Mutex<Vec<String>>,
     }
 
+    #[async_trait::async_trait]
     impl Sink for &FakeSink {
         async fn write(&self, _window: &JobWindow, rows: &Rows) -> Result<WriteReport> {
             {
@@ -259,6 +276,10 @@ mod tests {
         fn describe(&self, _job: Job) -> String {
             "fake".into()
         }
+
+        async fn check(&self) -> Vec<Finding> {
+            Vec::new()
+        }
     }
 
     const ANSWER: &str = r#"{"results":[{"statement_id":0,"series":[{"name":"ingress","tags":{"service":"api","address":"","remote_service":"web","remote_address":""},"columns":["time","min","max","sum","count"],"values":[[0,1.5,9.5,22,4]]}]}]}"#;
@@ -272,7 +293,7 @@ mod tests {
         Pipeline {
             source: FakeSource(answer),
             sink,
-            engine: Arc::new(NativeEngine),
+            engine: Engine::Native,
             profile: Profile::planet_federator(),
             lengths: WindowLengths::default(),
             timeout: std::time::Duration::from_secs(60),

@@ -1,128 +1,26 @@
-//! BigQuery sink (insertAll through gcp-bigquery-client), table creation and schema checks.
-//!
-//! No duplicates on re-run, beyond BigQuery's best-effort insertId de-duplication (about a
-//! minute): before writing a window, the sink reads the keys the table already holds for that
-//! `inventory_date` and inserts only the rows whose key is missing. A row's key is every column
-//! but the measured values (traffic: direction and the four hostgroup columns; dependency: every
-//! column). Each row also carries a deterministic insertId (SHA-256 of the table and the key), so
-//! a request retried after a lost answer is not applied twice either.
+//! The BigQuery API through gcp-bigquery-client: connecting, creating and checking the dataset
+//! and tables, reading the keys a window already has, and inserting the missing rows.
 
-use crate::bigquery_write::{self, jobs::Rest, WriteMethod};
-use crate::live::sink::{Rows, Sink, WriteReport};
-use crate::live::{Job, JobWindow};
+use super::jobs::Rest;
+use super::{
+    auth, columns, compare_schema, insert_id, key_columns, load, row_key, schema_of, storage_write, BigQuery,
+    BigQueryConfig, WriteMethod, CLUSTERING,
+};
+use crate::job::{Job, JobWindow};
+use crate::sink::WriteReport;
 use anyhow::{anyhow, bail, Context, Result};
 use backon::{ExponentialBuilder, Retryable};
 use gcp_bigquery_client::error::BQError;
 use gcp_bigquery_client::model::clustering::Clustering;
 use gcp_bigquery_client::model::dataset::Dataset;
-use gcp_bigquery_client::model::field_type::FieldType;
 use gcp_bigquery_client::model::get_query_results_parameters::GetQueryResultsParameters;
 use gcp_bigquery_client::model::query_request::QueryRequest;
 use gcp_bigquery_client::model::table::Table;
 use gcp_bigquery_client::model::table_data_insert_all_request::TableDataInsertAllRequest;
-use gcp_bigquery_client::model::table_field_schema::TableFieldSchema;
-use gcp_bigquery_client::model::table_schema::TableSchema;
 use gcp_bigquery_client::model::time_partitioning::TimePartitioning;
 use planet_core::rows::TableRow;
 use std::collections::HashSet;
 use std::sync::Arc;
-
-/// Columns of one table: name, type, REQUIRED, description.
-pub(crate) type Column = (&'static str, &'static str, bool, &'static str);
-
-/// The traffic table (REFERENCE.md, "Output tables").
-pub const TRAFFIC_SCHEMA: [Column; 9] = [
-    ("inventory_date", "TIMESTAMP", true, "End (exclusive) of the hour the row covers: the job's window end"),
-    ("traffic_direction", "STRING", true, "ingress or egress: the InfluxDB measurement"),
-    ("local_hostgroup", "STRING", true, "Local service (tag service)"),
-    ("local_hostgroup_address", "STRING", false, "Local service address (tag address); NULL when empty"),
-    ("remote_hostgroup", "STRING", true, "Remote service (tag remote_service)"),
-    ("remote_hostgroup_address", "STRING", false, "Remote service address (tag remote_address); NULL when empty"),
-    ("traffic_bandwidth_bits_min_1h", "INTEGER", true, "Minimum bandwidth over the hour in bits per second, truncated"),
-    ("traffic_bandwidth_bits_max_1h", "INTEGER", true, "Maximum bandwidth over the hour in bits per second, truncated"),
-    ("traffic_bandwidth_bits_avg_1h", "INTEGER", true, "Mean bandwidth over the hour in bits per second, truncated"),
-];
-
-/// The dependency table (REFERENCE.md, "Output tables").
-pub const DEPENDENCY_SCHEMA: [Column; 10] = [
-    ("inventory_date", "TIMESTAMP", true, "End (exclusive) of the 7-day window the row covers: the job's window end"),
-    ("dependency_direction", "STRING", true, "upstream or downstream: the InfluxDB measurement"),
-    ("protocol", "STRING", true, "Protocol (tag protocol)"),
-    ("local_hostgroup_process_name", "STRING", false, "Local process (tag process_name); NULL when empty"),
-    ("local_hostgroup", "STRING", true, "Local service (tag service)"),
-    ("local_hostgroup_address", "STRING", false, "Local service address (tag address); NULL when empty"),
-    ("local_hostgroup_address_port", "STRING", false, "Local port of downstream rows (tag port); NULL otherwise"),
-    ("remote_hostgroup", "STRING", true, "Remote service (tag upstream_service or downstream_service)"),
-    (
-        "remote_hostgroup_address",
-        "STRING",
-        false,
-        "Remote address (tag upstream_address or downstream_address); NULL when empty",
-    ),
-    (
-        "remote_hostgroup_address_port",
-        "STRING",
-        false,
-        "Remote port of upstream rows (tag upstream_port); NULL otherwise",
-    ),
-];
-
-/// Columns clustering both tables: the hostgroups, which queries filter on.
-const CLUSTERING: [&str; 2] = ["local_hostgroup", "remote_hostgroup"];
-
-/// Settings of the BigQuery sink.
-#[derive(Debug, Clone)]
-pub struct BigQueryConfig {
-    /// Project id.
-    pub project: String,
-    /// Dataset id.
-    pub dataset: String,
-    /// Traffic table id.
-    pub traffic_table: String,
-    /// Dependency table id.
-    pub dependency_table: String,
-    /// Emulator root URL (`http://127.0.0.1:9050`); None for Google's endpoint with credentials.
-    pub endpoint: Option<String>,
-    /// Dataset location used by `init` (e.g. `US`, `EU`); None for BigQuery's default.
-    pub location: Option<String>,
-    /// Most rows per insertAll request (2000, as the original).
-    pub batch_rows: usize,
-    /// Most bytes of JSON rows per insertAll request (BigQuery's limit is 10 MB).
-    pub batch_bytes: usize,
-    /// Retries of a transient failure.
-    pub retries: usize,
-    /// First retry delay.
-    pub retry_delay: std::time::Duration,
-    /// How rows are written (`--bq-write-method`).
-    pub write_method: WriteMethod,
-    /// gRPC address of the Storage Write API (`--bq-storage-endpoint`); None for Google's.
-    pub storage_endpoint: Option<String>,
-}
-
-impl BigQueryConfig {
-    /// The table of a job.
-    pub fn table(&self, job: Job) -> &str {
-        match job {
-            Job::Traffic => &self.traffic_table,
-            Job::Dependency => &self.dependency_table,
-        }
-    }
-}
-
-/// The BigQuery sink and admin operations.
-#[derive(Clone)]
-pub struct BigQuery {
-    config: BigQueryConfig,
-    client: gcp_bigquery_client::Client,
-    rest: Rest,
-    channel: Arc<tokio::sync::OnceCell<tonic::transport::Channel>>,
-}
-
-impl std::fmt::Debug for BigQuery {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BigQuery").field("config", &self.config).finish_non_exhaustive()
-    }
-}
 
 /// A BigQuery error in words: the API's message when there is one.
 fn describe(e: &BQError) -> String {
@@ -176,103 +74,6 @@ fn is_too_large(e: &BQError) -> bool {
 fn not_found(e: &BQError) -> bool {
     matches!(e, BQError::ResponseError { error } if error.error.code == 404)
 }
-
-/// The deterministic insertId of a row: SHA-256 of the table and the row's key, 32 hex digits.
-pub fn insert_id(table: &str, key: &[Option<String>]) -> String {
-    let mut text = String::from(table);
-    for part in key {
-        text.push('\u{1f}');
-        match part {
-            Some(p) => {
-                text.push('s');
-                text.push_str(p);
-            }
-            None => text.push('n'),
-        }
-    }
-    let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
-    digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The key columns of a table: every column but the measured values.
-fn key_columns(job: Job) -> Vec<&'static str> {
-    match job {
-        Job::Traffic => TRAFFIC_SCHEMA[..6].iter().map(|c| c.0).collect(),
-        Job::Dependency => DEPENDENCY_SCHEMA.iter().map(|c| c.0).collect(),
-    }
-}
-
-/// The key of a row: its cells of the key columns, `inventory_date` first.
-pub(crate) fn row_key<R: TableRow>(row: &R, job: Job) -> Vec<Option<String>> {
-    let n = key_columns(job).len();
-    row.cells().into_iter().take(n).collect()
-}
-
-fn schema_of(columns: &[Column]) -> TableSchema {
-    TableSchema::new(
-        columns
-            .iter()
-            .map(|(name, ty, required, description)| {
-                let mut field = match *ty {
-                    "TIMESTAMP" => TableFieldSchema::timestamp(name),
-                    "INTEGER" => TableFieldSchema::integer(name),
-                    _ => TableFieldSchema::string(name),
-                };
-                field.mode = Some(if *required { "REQUIRED" } else { "NULLABLE" }.to_string());
-                field.description = Some(description.to_string());
-                field
-            })
-            .collect(),
-    )
-}
-
-fn type_name(t: &FieldType) -> String {
-    let text = serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-    match text.as_str() {
-        "INT64" => "INTEGER".to_string(),
-        "FLOAT64" => "FLOAT".to_string(),
-        "BOOL" => "BOOLEAN".to_string(),
-        _ => text,
-    }
-}
-
-/// Differences between a table's schema and the expected one: (problems, notes). Problems
-/// break inserts or change meaning; notes (descriptions, extra NULLABLE columns) do not.
-pub fn compare_schema(expected: &[Column], actual: &TableSchema) -> (Vec<String>, Vec<String>) {
-    let mut problems = Vec::new();
-    let mut notes = Vec::new();
-    let fields = actual.fields().clone().unwrap_or_default();
-    for (name, ty, required, description) in expected {
-        let Some(f) = fields.iter().find(|f| f.name == *name) else {
-            problems.push(format!("column {name} is missing"));
-            continue;
-        };
-        let actual_type = type_name(&f.r#type);
-        if actual_type != *ty {
-            problems.push(format!("column {name} is {actual_type}, expected {ty}"));
-        }
-        let mode = f.mode.clone().unwrap_or_else(|| "NULLABLE".to_string()).to_uppercase();
-        let want = if *required { "REQUIRED" } else { "NULLABLE" };
-        if mode != want {
-            problems.push(format!("column {name} is {mode}, expected {want}"));
-        }
-        if f.description.as_deref().unwrap_or("") != *description {
-            notes.push(format!("column {name} has another description"));
-        }
-    }
-    for f in &fields {
-        if !expected.iter().any(|c| c.0 == f.name) {
-            let mode = f.mode.clone().unwrap_or_else(|| "NULLABLE".to_string()).to_uppercase();
-            if mode == "REQUIRED" {
-                problems.push(format!("extra column {} is REQUIRED (inserts would fail)", f.name));
-            } else {
-                notes.push(format!("extra column {}", f.name));
-            }
-        }
-    }
-    (problems, notes)
-}
-
 impl BigQuery {
     /// Connects: to the emulator at `endpoint` without credentials, else with Application
     /// Default Credentials (`GOOGLE_APPLICATION_CREDENTIALS` service account key, or the
@@ -283,12 +84,9 @@ impl BigQuery {
         let auth = match &config.endpoint {
             Some(endpoint) => {
                 builder.with_v2_base_url(format!("{}/bigquery/v2", endpoint.trim_end_matches('/')));
-                bigquery_write::auth::emulator()
+                auth::emulator()
             }
-            None => bigquery_write::auth::application_default()
-                .await
-                .map_err(|e| anyhow!("{}", describe(&e)))
-                .context(CREDENTIALS)?,
+            None => auth::application_default().await.map_err(|e| anyhow!("{}", describe(&e))).context(CREDENTIALS)?,
         };
         let client = builder
             .build_from_authenticator(auth.clone())
@@ -300,18 +98,16 @@ impl BigQuery {
     }
 
     /// The REST calls of load jobs.
-    pub(crate) fn rest(&self) -> &Rest {
+    pub(super) fn rest(&self) -> &Rest {
         &self.rest
     }
 
     /// The Storage Write API channel, opened on first use.
-    pub(crate) async fn storage_channel(&self) -> Result<tonic::transport::Channel> {
+    pub(super) async fn storage_channel(&self) -> Result<tonic::transport::Channel> {
         let c = &self.config;
         let channel = self
             .channel
-            .get_or_try_init(|| {
-                bigquery_write::storage_write::connect(c.storage_endpoint.as_deref(), c.endpoint.is_some())
-            })
+            .get_or_try_init(|| storage_write::connect(c.storage_endpoint.as_deref(), c.endpoint.is_some()))
             .await?;
         Ok(channel.clone())
     }
@@ -321,11 +117,11 @@ impl BigQuery {
         &self.config
     }
 
-    pub(crate) fn full_name(&self, table: &str) -> String {
+    pub(super) fn full_name(&self, table: &str) -> String {
         format!("{}.{}.{}", self.config.project, self.config.dataset, table)
     }
 
-    pub(crate) fn backoff(&self) -> ExponentialBuilder {
+    pub(super) fn backoff(&self) -> ExponentialBuilder {
         ExponentialBuilder::default()
             .with_min_delay(self.config.retry_delay)
             .with_max_delay(std::time::Duration::from_secs(30))
@@ -366,10 +162,7 @@ impl BigQuery {
     async fn init_table(&self, job: Job) -> Result<(Vec<String>, Vec<String>)> {
         let c = &self.config;
         let table_id = c.table(job);
-        let columns: &[Column] = match job {
-            Job::Traffic => &TRAFFIC_SCHEMA,
-            Job::Dependency => &DEPENDENCY_SCHEMA,
-        };
+        let columns = columns(job);
         match self.client.table().get(&c.project, &c.dataset, table_id, None).await {
             Ok(table) => {
                 let (p, n) = compare_schema(columns, &table.schema);
@@ -413,10 +206,7 @@ impl BigQuery {
         for job in Job::ALL {
             let table_id = c.table(job);
             let name = self.full_name(table_id);
-            let columns: &[Column] = match job {
-                Job::Traffic => &TRAFFIC_SCHEMA,
-                Job::Dependency => &DEPENDENCY_SCHEMA,
-            };
+            let columns = columns(job);
             match self.client.table().get(&c.project, &c.dataset, table_id, None).await {
                 Ok(table) => {
                     let (p, n) = compare_schema(columns, &table.schema);
@@ -491,7 +281,7 @@ impl BigQuery {
     }
 
     /// Keys already in the table for a window end.
-    pub(crate) async fn existing_keys(&self, job: Job, window: &JobWindow) -> Result<HashSet<Vec<Option<String>>>> {
+    pub(super) async fn existing_keys(&self, job: Job, window: &JobWindow) -> Result<HashSet<Vec<Option<String>>>> {
         let table = self.config.table(job);
         let columns = key_columns(job);
         // inventory_date comes back as float seconds from some servers: select the others and
@@ -573,13 +363,18 @@ impl BigQuery {
         }
     }
 
-    async fn write_rows<R: TableRow + Sync>(&self, job: Job, window: &JobWindow, rows: &[R]) -> Result<WriteReport> {
+    pub(super) async fn write_rows<R: TableRow + Sync>(
+        &self,
+        job: Job,
+        window: &JobWindow,
+        rows: &[R],
+    ) -> Result<WriteReport> {
         if rows.is_empty() {
             return Ok(WriteReport::default());
         }
         match self.config.write_method {
-            WriteMethod::Load => return bigquery_write::load::write(self, job, window, rows).await,
-            WriteMethod::StorageWrite => return bigquery_write::storage_write::write(self, job, window, rows).await,
+            WriteMethod::Load => return load::write(self, job, window, rows).await,
+            WriteMethod::StorageWrite => return storage_write::write(self, job, window, rows).await,
             WriteMethod::InsertAll => {}
         }
         let table = self.config.table(job).to_string();
@@ -629,23 +424,11 @@ fn partial(e: anyhow::Error, report: WriteReport) -> anyhow::Error {
     }
 }
 
-impl Sink for BigQuery {
-    async fn write(&self, window: &JobWindow, rows: &Rows) -> Result<WriteReport> {
-        match rows {
-            Rows::Traffic(r) => self.write_rows(window.job, window, r).await,
-            Rows::Dependency(r) => self.write_rows(window.job, window, r).await,
-        }
-    }
-
-    fn describe(&self, job: Job) -> String {
-        format!("BigQuery table {}", self.full_name(self.config.table(job)))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::live::WindowLengths;
+    use crate::job::WindowLengths;
+    use crate::sink::{Rows, Sink};
     use std::sync::Mutex;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -741,46 +524,5 @@ mod tests {
         let sizes = accepted.lock().expect("lock").clone();
         assert!(sizes.iter().all(|&n| n <= 3), "{sizes:?}");
         assert_eq!(sizes.iter().sum::<usize>(), 25, "{sizes:?}");
-    }
-
-    #[test]
-    fn insert_ids_depend_on_table_and_key_and_tell_null_from_empty() {
-        let key = vec![Some("2026-11-22T13:00:00Z".to_string()), Some("ingress".to_string()), None];
-        let empty = vec![Some("2026-11-22T13:00:00Z".to_string()), Some("ingress".to_string()), Some(String::new())];
-        assert_eq!(insert_id("t", &key), insert_id("t", &key));
-        assert_ne!(insert_id("t", &key), insert_id("u", &key));
-        assert_ne!(insert_id("t", &key), insert_id("t", &empty));
-        assert_eq!(insert_id("t", &key).len(), 32);
-        // SHA-256 of "t" + US + "s" + ...: pinned so that ids stay stable across releases.
-        let digest =
-            ring::digest::digest(&ring::digest::SHA256, "t\u{1f}s2026-11-22T13:00:00Z\u{1f}singress\u{1f}n".as_bytes());
-        let hex: String = digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(insert_id("t", &key), hex);
-    }
-
-    #[test]
-    fn schema_differences_are_reported_by_column() {
-        let mut schema = schema_of(&TRAFFIC_SCHEMA);
-        let mut fields = schema.fields.take().expect("fields");
-        fields[1].mode = Some("NULLABLE".into());
-        fields[7] = TableFieldSchema::string("traffic_bandwidth_bits_max_1h");
-        fields[7].mode = Some("REQUIRED".into());
-        fields[7].description = Some(TRAFFIC_SCHEMA[7].3.into());
-        fields.remove(8);
-        let mut extra = TableFieldSchema::string("note");
-        extra.mode = Some("NULLABLE".into());
-        fields.push(extra);
-        let (problems, notes) = compare_schema(&TRAFFIC_SCHEMA, &TableSchema::new(fields));
-        assert_eq!(
-            problems,
-            [
-                "column traffic_direction is NULLABLE, expected REQUIRED",
-                "column traffic_bandwidth_bits_max_1h is STRING, expected INTEGER",
-                "column traffic_bandwidth_bits_avg_1h is missing"
-            ]
-        );
-        assert_eq!(notes, ["extra column note"]);
-        let (problems, notes) = compare_schema(&TRAFFIC_SCHEMA, &schema_of(&TRAFFIC_SCHEMA));
-        assert!(problems.is_empty() && notes.is_empty());
     }
 }

@@ -4,7 +4,7 @@
 //! clock and a fake job; the service plugs in the system clock and the real pipeline.
 //! Schedules are evaluated in UTC.
 
-use super::{window_end, Job, JobWindow, WindowLengths};
+use crate::job::{window_end, Job, JobWindow, WindowLengths};
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
 use planet_core::{Duration, Timestamp};

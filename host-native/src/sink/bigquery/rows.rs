@@ -1,24 +1,24 @@
 //! The rows a write still has to add, and the deterministic name of that write.
 
-use crate::bigquery::{row_key, BigQuery};
-use crate::live::{Job, JobWindow};
+use super::{row_key, BigQuery};
+use crate::job::{Job, JobWindow};
 use anyhow::{Context, Result};
 use planet_core::rows::TableRow;
 
 /// The rows of a window the table does not hold yet.
 #[derive(Debug, Default)]
-pub struct Missing {
+pub(super) struct Missing {
     /// One JSON object per row (NDJSON lines), in the order of the rows.
-    pub json: Vec<String>,
+    pub(super) json: Vec<String>,
     /// The cells of the same rows, in column order (NULL as None).
-    pub cells: Vec<Vec<Option<String>>>,
+    pub(super) cells: Vec<Vec<Option<String>>>,
     /// Rows left alone: the table already holds their key.
-    pub already_present: u64,
+    pub(super) already_present: u64,
 }
 
 impl Missing {
     /// The NDJSON body of a load job.
-    pub fn ndjson(&self) -> String {
+    pub(super) fn ndjson(&self) -> String {
         let mut text = String::with_capacity(self.json.iter().map(|l| l.len() + 1).sum());
         for line in &self.json {
             text.push_str(line);
@@ -29,7 +29,12 @@ impl Missing {
 }
 
 /// Reads the keys the table holds for the window and keeps the rows whose key is missing.
-pub async fn missing<R: TableRow + Sync>(bq: &BigQuery, job: Job, window: &JobWindow, rows: &[R]) -> Result<Missing> {
+pub(super) async fn missing<R: TableRow + Sync>(
+    bq: &BigQuery,
+    job: Job,
+    window: &JobWindow,
+    rows: &[R],
+) -> Result<Missing> {
     let existing = bq.existing_keys(job, window).await?;
     let mut out = Missing::default();
     for row in rows {
@@ -52,7 +57,7 @@ fn job_id_part(text: &str) -> String {
 /// `planet_bq_<kind>_<dataset>_<table>_<window end>_<hash>`, where the hash (SHA-256, 32 hex
 /// digits) covers the full table name, the window end and the sorted rows. Attempts after a
 /// failed job append `_<n>`.
-pub fn write_id(kind: &str, bq: &BigQuery, job: Job, window: &JobWindow, json: &[String]) -> String {
+pub(super) fn write_id(kind: &str, bq: &BigQuery, job: Job, window: &JobWindow, json: &[String]) -> String {
     let c = bq.config();
     let table = c.table(job);
     let mut sorted: Vec<&String> = json.iter().collect();
@@ -74,7 +79,7 @@ mod tests {
     use super::*;
 
     async fn bigquery(dataset: &str) -> BigQuery {
-        let config = crate::bigquery::BigQueryConfig {
+        let config = super::super::BigQueryConfig {
             project: "p".into(),
             dataset: dataset.into(),
             traffic_table: "t".into(),
@@ -94,7 +99,7 @@ mod tests {
     #[tokio::test]
     async fn write_ids_ignore_row_order_and_tell_tables_windows_and_rows_apart() {
         let bq = bigquery("d").await;
-        let lengths = crate::live::WindowLengths::default();
+        let lengths = crate::job::WindowLengths::default();
         let window = lengths.window(Job::Traffic, "2026-11-22T13:00:00Z".parse().expect("valid"));
         let rows = vec!["{\"a\":1}".to_string(), "{\"a\":2}".to_string()];
         let reversed: Vec<String> = rows.iter().rev().cloned().collect();

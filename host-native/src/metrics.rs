@@ -1,7 +1,7 @@
 //! `--metrics-listen ADDR`: a Prometheus endpoint (`GET /metrics`, OpenMetrics text) with the
 //! last success time, duration, rows written and failures per job.
 
-use super::Job;
+use crate::job::Job;
 use anyhow::{Context, Result};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;

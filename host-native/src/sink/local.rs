@@ -1,60 +1,25 @@
-//! Where rows go: BigQuery (see [`crate::bigquery`]), local NDJSON files, or nowhere (`--dry-run`).
+//! `--out DIR`: rows as local NDJSON files.
 
-use super::{Job, JobWindow};
+use super::{Opening, Registration, Rows, Sink, WriteReport};
+use crate::finding::Finding;
+use crate::job::{Job, JobWindow};
 use crate::output::write_atomically;
 use anyhow::{Context, Result};
-use planet_core::rows::{to_ndjson, DependencyRow, TrafficRow};
-use std::future::Future;
 use std::path::PathBuf;
 
-/// The rows of one window of one job.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Rows {
-    /// Traffic rows.
-    Traffic(Vec<TrafficRow>),
-    /// Dependency rows.
-    Dependency(Vec<DependencyRow>),
-}
-
-impl Rows {
-    /// Number of rows.
-    pub fn len(&self) -> usize {
-        match self {
-            Rows::Traffic(r) => r.len(),
-            Rows::Dependency(r) => r.len(),
-        }
-    }
-
-    /// True when there is no row.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// One JSON object per row, as `analyze --out` writes them.
-    pub fn to_ndjson(&self) -> String {
-        match self {
-            Rows::Traffic(r) => to_ndjson(r),
-            Rows::Dependency(r) => to_ndjson(r),
-        }
-    }
-}
-
-/// What a write did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct WriteReport {
-    /// Rows written now.
-    pub written: u64,
-    /// Rows left alone because the destination already held them (an earlier run).
-    pub already_present: u64,
-}
-
-/// Where rows go. Writing the same window again must never duplicate its rows.
-pub trait Sink: Send + Sync {
-    /// Writes the rows of a window.
-    fn write(&self, window: &JobWindow, rows: &Rows) -> impl Future<Output = Result<WriteReport>> + Send;
-    /// Where, in words, for logs.
-    fn describe(&self, job: Job) -> String;
-}
+/// `--out DIR`: rows go to local NDJSON files.
+pub const REGISTRATION: Registration = Registration {
+    flag: "--out DIR",
+    flags: "--out DIR",
+    short_name: "local files",
+    name: "local NDJSON files",
+    from_args: |args| {
+        Ok(args
+            .out
+            .clone()
+            .map(|dir| -> Opening { Box::pin(async move { Ok(Box::new(LocalSink { dir }) as Box<dyn Sink>) }) }))
+    },
+};
 
 /// `--out DIR`: one NDJSON file per table and window, `<table>-<end>.ndjson`, written to a
 /// temporary name and renamed, so a re-run replaces the file and a reader never sees half of it.
@@ -72,6 +37,7 @@ impl LocalSink {
     }
 }
 
+#[async_trait::async_trait]
 impl Sink for LocalSink {
     async fn write(&self, window: &JobWindow, rows: &Rows) -> Result<WriteReport> {
         if rows.is_empty() {
@@ -86,30 +52,25 @@ impl Sink for LocalSink {
     fn describe(&self, job: Job) -> String {
         format!("{}/{job}-<window end>.ndjson", self.dir.display())
     }
-}
 
-/// `--dry-run`: prints the rows as NDJSON on standard output and writes nothing.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DryRunSink;
-
-impl Sink for DryRunSink {
-    async fn write(&self, window: &JobWindow, rows: &Rows) -> Result<WriteReport> {
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "# dry run: {} row(s) of {window} would be written", rows.len())?;
-        out.write_all(rows.to_ndjson().as_bytes())?;
-        Ok(WriteReport::default())
-    }
-
-    fn describe(&self, _job: Job) -> String {
-        "standard output (dry run: nothing written)".to_string()
+    async fn check(&self) -> Vec<Finding> {
+        let dir = &self.dir;
+        let probe = dir.join(".planet-bq-check");
+        vec![match std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&probe, b"")) {
+            Ok(()) => {
+                let _ = std::fs::remove_file(&probe);
+                Finding::Ok(format!("output directory {} is writable", dir.display()))
+            }
+            Err(e) => Finding::Problem(format!("output directory {}: {e}", dir.display())),
+        }]
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::live::WindowLengths;
+    use crate::job::WindowLengths;
+    use planet_core::rows::DependencyRow;
 
     #[tokio::test]
     async fn local_sink_replaces_the_file_of_a_window_on_rerun() {

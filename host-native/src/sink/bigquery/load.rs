@@ -9,9 +9,9 @@
 
 use super::jobs::{self, Inserted};
 use super::rows;
-use crate::bigquery::{BigQuery, DEPENDENCY_SCHEMA, TRAFFIC_SCHEMA};
-use crate::live::sink::WriteReport;
-use crate::live::{Job, JobWindow};
+use super::{columns, BigQuery};
+use crate::job::{Job, JobWindow};
+use crate::sink::WriteReport;
 use anyhow::{bail, Context, Result};
 use planet_core::rows::TableRow;
 use serde_json::{json, Value};
@@ -21,12 +21,8 @@ use std::time::Instant;
 const MAX_ATTEMPTS: usize = 20;
 
 /// The schema of a table as the REST API spells it.
-pub fn schema_json(job: Job) -> Value {
-    let columns: &[_] = match job {
-        Job::Traffic => &TRAFFIC_SCHEMA,
-        Job::Dependency => &DEPENDENCY_SCHEMA,
-    };
-    let fields: Vec<Value> = columns
+pub(super) fn schema_json(job: Job) -> Value {
+    let fields: Vec<Value> = columns(job)
         .iter()
         .map(|(name, ty, required, description)| {
             json!({"name": name, "type": ty, "mode": if *required { "REQUIRED" } else { "NULLABLE" }, "description": description})
@@ -54,7 +50,12 @@ fn configuration(bq: &BigQuery, job: Job) -> Value {
 /// A 409 on a job that succeeded means either another host is loading these rows right now
 /// or they were loaded once and deleted since (a recompute). After waiting for that job, the
 /// keys are read again: present, the write is done; absent, the rows go up under the next ID.
-pub async fn write<R: TableRow + Sync>(bq: &BigQuery, job: Job, window: &JobWindow, rows: &[R]) -> Result<WriteReport> {
+pub(super) async fn write<R: TableRow + Sync>(
+    bq: &BigQuery,
+    job: Job,
+    window: &JobWindow,
+    rows: &[R],
+) -> Result<WriteReport> {
     let started = Instant::now();
     let table = bq.full_name(bq.config().table(job));
     let mut requests = 0u64;

@@ -1,1 +1,0 @@
-//! InfluxDB source: InfluxQL over the v1 HTTP `/query` API.

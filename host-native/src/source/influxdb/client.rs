@@ -1,0 +1,228 @@
+//! The HTTP side of the source: the v1 `/query` and `/ping` APIs, answers streamed into a
+//! session, and errors that say where, what and whether a retry may help.
+
+use super::{InfluxAuth, InfluxConfig, InfluxSource};
+use crate::engine::Session;
+use anyhow::{Context, Result};
+use std::fmt;
+use std::time::Instant;
+
+/// An InfluxDB failure: transient ones are retried.
+#[derive(Debug)]
+pub struct QueryError {
+    /// Worth retrying.
+    pub transient: bool,
+    /// What went wrong, naming the query.
+    pub message: String,
+}
+
+impl fmt::Display for QueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for QueryError {}
+
+impl InfluxSource {
+    /// A source with its HTTP client (rustls).
+    pub fn new(config: InfluxConfig) -> Result<InfluxSource> {
+        let mut builder = reqwest::Client::builder()
+            .timeout(config.request_timeout)
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .user_agent(concat!("planet-bq/", env!("CARGO_PKG_VERSION")));
+        for root in &config.extra_roots {
+            builder = builder.add_root_certificate(root.clone());
+        }
+        let client = builder.build().context("building the InfluxDB HTTP client")?;
+        Ok(InfluxSource { config, client })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &InfluxConfig {
+        &self.config
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let url = format!("{}{}", self.config.url.trim_end_matches('/'), path);
+        let builder = self.client.request(method, url);
+        match &self.config.auth {
+            InfluxAuth::None => builder,
+            InfluxAuth::Basic { username, password } => builder.basic_auth(username, Some(password.expose())),
+            InfluxAuth::Token(token) => builder.header("Authorization", format!("Token {}", token.expose())),
+        }
+    }
+
+    /// POSTs an InfluxQL query to `/query` and returns the response once its status says it
+    /// succeeded; `chunked` asks for a streamed answer. Errors say where, what and whether a
+    /// retry may help.
+    async fn post_query(&self, q: &str, chunked: bool) -> Result<reqwest::Response, QueryError> {
+        let where_ = format!("InfluxDB at {}", self.config.url);
+        let what = format!(" (query: {q})");
+        let mut form = vec![("db", self.config.database.clone()), ("q", q.to_string()), ("epoch", "ns".to_string())];
+        if chunked {
+            form.push(("chunked", "true".to_string()));
+            form.push(("chunk_size", self.config.chunk_size.to_string()));
+        }
+        if !self.config.retention_policy.is_empty() {
+            form.push(("rp", self.config.retention_policy.clone()));
+        }
+        let response = self.request(reqwest::Method::POST, "/query").form(&form).send().await.map_err(|e| {
+            // A refused certificate stays refused: retrying only delays the error.
+            let message = describe_reqwest(&e);
+            QueryError { transient: !is_certificate_refusal(&message), message: format!("{where_}: {message}{what}") }
+        })?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let body = response.text().await.unwrap_or_default();
+        let detail = influx_error_text(&body);
+        let transient = status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408;
+        let hint = match status.as_u16() {
+            401 | 403 => {
+                " (check the InfluxDB user name and password or token, and that the user may read the database)"
+            }
+            _ => "",
+        };
+        Err(QueryError { transient, message: format!("{where_}: HTTP {status}: {detail}{hint}{what}") })
+    }
+
+    /// One query, its answer streamed into `analysis`. No retry here.
+    pub(super) async fn query_once(&self, q: &str, analysis: &mut Session) -> Result<(u64, f64), QueryError> {
+        let where_ = format!("InfluxDB at {}", self.config.url);
+        let what = format!(" (query: {q})");
+        let mut response = self.post_query(q, true).await?;
+        analysis.begin_input("answer").map_err(|e| classify_answer_error(&where_, &what, &e))?;
+        let mut bytes = 0u64;
+        let mut parse = std::time::Duration::ZERO;
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    bytes += chunk.len() as u64;
+                    let started = Instant::now();
+                    analysis.push(&chunk).map_err(|e| classify_answer_error(&where_, &what, &e))?;
+                    parse += started.elapsed();
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(QueryError {
+                        transient: true,
+                        message: format!("{where_}: the answer was cut short: {}{what}", describe_reqwest(&e)),
+                    })
+                }
+            }
+        }
+        let started = Instant::now();
+        analysis.end_input().map_err(|e| classify_answer_error(&where_, &what, &e))?;
+        parse += started.elapsed();
+        Ok((bytes, parse.as_secs_f64()))
+    }
+
+    /// A GET of `/query` returning the parsed JSON (for `check`), with the same error handling.
+    pub async fn query_json(&self, q: &str) -> Result<serde_json::Value, QueryError> {
+        let where_ = format!("InfluxDB at {}", self.config.url);
+        let what = format!(" (query: {q})");
+        let response = self.post_query(q, false).await?;
+        let body = response.text().await.map_err(|e| QueryError {
+            transient: true,
+            message: format!("{where_}: {}{what}", describe_reqwest(&e)),
+        })?;
+        let value: serde_json::Value = serde_json::from_str(&body).map_err(|e| QueryError {
+            transient: false,
+            message: format!("{where_}: invalid JSON answer: {e}{what}"),
+        })?;
+        let statement_error = value
+            .pointer("/results/0/error")
+            .or_else(|| value.get("error"))
+            .and_then(|e| e.as_str())
+            .map(str::to_string);
+        if let Some(error) = statement_error {
+            return Err(QueryError { transient: false, message: format!("{where_}: {error}{what}") });
+        }
+        Ok(value)
+    }
+
+    /// `GET /ping`: the server's version.
+    pub async fn ping(&self) -> Result<String> {
+        let response = self
+            .request(reqwest::Method::GET, "/ping")
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("InfluxDB at {}: {}", self.config.url, describe_reqwest(&e)))?;
+        let status = response.status();
+        if status.as_u16() != 204 && !status.is_success() {
+            anyhow::bail!("InfluxDB at {}: /ping answered HTTP {status}", self.config.url);
+        }
+        Ok(response.headers().get("X-Influxdb-Version").and_then(|v| v.to_str().ok()).unwrap_or("unknown").to_string())
+    }
+}
+
+/// An error found in an answer by the (strict) analysis: a statement error inside a 200, a
+/// result marked partial at the end, or a malformed answer.
+fn classify_answer_error(where_: &str, what: &str, e: &anyhow::Error) -> QueryError {
+    let text = format!("{e:#}");
+    // A cut answer or a server-side timeout may well succeed next time; a missing database,
+    // a bad query or a refused permission will not.
+    let transient = text.contains("cut short") || text.contains("timeout");
+    QueryError { transient, message: format!("{where_}: {text}{what}") }
+}
+
+/// The `error` of an InfluxDB JSON error body, or the body itself (truncated).
+fn influx_error_text(body: &str) -> String {
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(body) {
+        if let Some(error) = value.get("error").and_then(|e| e.as_str()) {
+            return error.to_string();
+        }
+    }
+    planet_core::error::quote(body.trim())
+}
+
+/// Whether a described error is the server's TLS certificate being refused: rustls says
+/// "invalid peer certificate: ..." (UnknownIssuer for a private CA).
+fn is_certificate_refusal(description: &str) -> bool {
+    description.contains("certificate")
+}
+
+/// A reqwest error in words, without the URL's query string (which holds no secret here, but
+/// stays out of logs anyway) and with the cause that matters (refused, timed out).
+fn describe_reqwest(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "failed while reading the answer"
+    } else {
+        "request failed"
+    };
+    let mut cause = String::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        cause = s.to_string();
+        source = s.source();
+    }
+    let hint = if is_certificate_refusal(&cause) {
+        " (a server certificate signed by a private CA needs that CA: --influxdb-ca-cert FILE)"
+    } else {
+        ""
+    };
+    if cause.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{kind}: {cause}{hint}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statement_errors_are_permanent_and_cut_answers_transient() {
+        let e = anyhow::anyhow!("answer:1: statement 0 failed: database not found: nope");
+        assert!(!classify_answer_error("q", "", &e).transient);
+        let e = anyhow::anyhow!("the answer ends with a partial result: it was cut short");
+        assert!(classify_answer_error("q", "", &e).transient);
+    }
+}

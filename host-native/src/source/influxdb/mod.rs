@@ -1,0 +1,326 @@
+//! The InfluxDB source: InfluxQL over the v1 HTTP `/query` API, answers (JSON, nanosecond
+//! epochs) streamed into the engine. The statements are built in [`query`], sent by [`client`].
+
+mod client;
+pub mod query;
+
+pub use client::QueryError;
+
+use super::{Fetched, Source};
+use crate::cli::LiveArgs;
+use crate::engine::{Engine, Session};
+use crate::finding::Finding;
+use crate::job::JobWindow;
+use crate::schedule::system_now;
+use crate::secret::Secret;
+use anyhow::{bail, Context, Result};
+use backon::{ExponentialBuilder, Retryable};
+use planet_core::{Duration, Format, Options, Precision, Profile, Timestamp};
+use std::path::Path;
+use std::time::Instant;
+
+/// How the source authenticates.
+#[derive(Debug, Clone)]
+pub enum InfluxAuth {
+    /// No credentials.
+    None,
+    /// HTTP Basic (InfluxDB 1.x users).
+    Basic {
+        /// User name.
+        username: String,
+        /// Password.
+        password: Secret,
+    },
+    /// `Authorization: Token ...` (InfluxDB 2.x/3.x v1-compatible API; 1.8+ takes `user:password`).
+    Token(Secret),
+}
+
+/// Push-down aggregates or raw points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum QueryMode {
+    /// MIN/MAX/SUM/COUNT per group computed by InfluxDB, merged by the core.
+    Pushdown,
+    /// Every point fetched and aggregated by the core.
+    Raw,
+}
+
+/// Settings of the InfluxDB source.
+#[derive(Debug, Clone)]
+pub struct InfluxConfig {
+    /// Base URL, e.g. `http://127.0.0.1:8086`.
+    pub url: String,
+    /// Database (`mothership`).
+    pub database: String,
+    /// Retention policy; empty for the default one.
+    pub retention_policy: String,
+    /// Credentials.
+    pub auth: InfluxAuth,
+    /// Push-down or raw.
+    pub mode: QueryMode,
+    /// Cut windows longer than this in slices (None: one query per measurement).
+    pub slice: Option<Duration>,
+    /// Timeout of one HTTP request.
+    pub request_timeout: std::time::Duration,
+    /// Retries of a transient failure (refused connection, 5xx, timeout, cut answer).
+    pub retries: usize,
+    /// First retry delay; doubles each time up to 30 s.
+    pub retry_delay: std::time::Duration,
+    /// Rows per chunk of a chunked answer.
+    pub chunk_size: usize,
+    /// Certificate authorities trusted for https besides the system's (a private CA).
+    pub extra_roots: Vec<reqwest::Certificate>,
+}
+
+/// The real source.
+#[derive(Debug, Clone)]
+pub struct InfluxSource {
+    config: InfluxConfig,
+    client: reqwest::Client,
+}
+
+/// The InfluxDB source of the flags (always: `--influxdb-addr` has a default).
+pub fn from_args(args: &LiveArgs) -> Result<Option<Box<dyn Source>>> {
+    Ok(Some(Box::new(InfluxSource::new(config(args)?)?)))
+}
+
+/// The InfluxDB settings of the flags.
+pub fn config(args: &LiveArgs) -> Result<InfluxConfig> {
+    let mut password = args.influxdb_password.clone();
+    if let Some(path) = &args.influxdb_password_file {
+        password = read_secret_file(path, "InfluxDB password")?;
+    }
+    let mut token = args.influxdb_token.clone();
+    if let Some(path) = &args.influxdb_token_file {
+        token = read_secret_file(path, "InfluxDB token")?;
+    }
+    let auth = if !token.is_empty() {
+        InfluxAuth::Token(token)
+    } else if !args.influxdb_username.is_empty() || !password.is_empty() {
+        InfluxAuth::Basic { username: args.influxdb_username.clone(), password }
+    } else {
+        InfluxAuth::None
+    };
+    let url = args.influxdb_addr.trim_end_matches('/').to_string();
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        bail!("--influxdb-addr {url:?} must start with http:// or https://");
+    }
+    Ok(InfluxConfig {
+        url,
+        database: args.influxdb_database.clone(),
+        retention_policy: args.influxdb_retention_policy.clone(),
+        auth,
+        mode: args.influxdb_query_mode,
+        slice: Some(args.influxdb_query_slice).filter(|s| s.0 > 0),
+        request_timeout: std::time::Duration::from_secs(args.influxdb_timeout_second.max(1)),
+        retries: args.retries,
+        retry_delay: args.retry_delay_std()?,
+        chunk_size: args.influxdb_chunk_size.max(1),
+        extra_roots: match &args.influxdb_ca_cert {
+            Some(path) => read_ca_certificates(path)?,
+            None => Vec::new(),
+        },
+    })
+}
+
+fn read_secret_file(path: &Path, what: &str) -> Result<Secret> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading the {what} file {}", path.display()))?;
+    Ok(Secret::new(text.trim_end_matches(['\n', '\r'])))
+}
+
+/// The certificates of a PEM file of certificate authorities (`--influxdb-ca-cert`).
+fn read_ca_certificates(path: &Path) -> Result<Vec<reqwest::Certificate>> {
+    let pem = std::fs::read(path).with_context(|| format!("reading --influxdb-ca-cert {}", path.display()))?;
+    let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+        .with_context(|| format!("--influxdb-ca-cert {}: not a PEM file of certificates", path.display()))?;
+    if certificates.is_empty() {
+        bail!("--influxdb-ca-cert {}: no PEM certificate (-----BEGIN CERTIFICATE-----) in it", path.display());
+    }
+    Ok(certificates)
+}
+
+#[async_trait::async_trait]
+impl Source for InfluxSource {
+    fn format(&self) -> Format {
+        Format::Json
+    }
+
+    /// The client asks for `epoch=ns`.
+    fn precision(&self) -> Precision {
+        Precision::Ns
+    }
+
+    async fn fetch(&self, window: &JobWindow, engine: &Engine, options: &Options) -> Result<Fetched> {
+        let statements = query::queries(
+            &options.profile,
+            window,
+            self.config.mode,
+            self.config.slice,
+            &self.config.retention_policy,
+        );
+        let mut total = Session::mergeable(engine, options.clone());
+        let (mut queries_sent, mut bytes, mut retries, mut parse_seconds) = (0u64, 0u64, 0u64, 0f64);
+        for q in &statements {
+            let started = Instant::now();
+            let attempt = || async {
+                // A fresh analysis per attempt: a half-read answer must not count.
+                let mut part = Session::mergeable(engine, options.clone());
+                let (n, parse) = self.query_once(q, &mut part).await?;
+                Ok::<_, QueryError>((part, n, parse))
+            };
+            let backoff = ExponentialBuilder::default()
+                .with_min_delay(self.config.retry_delay)
+                .with_max_delay(std::time::Duration::from_secs(30))
+                .with_max_times(self.config.retries)
+                .with_jitter();
+            let (part, n, parse) = attempt
+                .retry(backoff)
+                .when(|e: &QueryError| e.transient)
+                .notify(|e: &QueryError, wait: std::time::Duration| {
+                    retries += 1;
+                    tracing::warn!(error = %e, retry_in = ?wait, "InfluxDB query failed; retrying");
+                })
+                .await
+                .map_err(anyhow::Error::new)?;
+            tracing::debug!(query = %q, bytes = n, seconds = started.elapsed().as_secs_f64(), "query answered");
+            let merge_started = Instant::now();
+            total.merge(part)?;
+            parse_seconds += parse + merge_started.elapsed().as_secs_f64();
+            queries_sent += 1;
+            bytes += n;
+        }
+        Ok(Fetched { session: total, queries: queries_sent, bytes, retries, parse_seconds })
+    }
+
+    async fn check(&self, profile: &Profile) -> Vec<Finding> {
+        let mut found = Vec::new();
+        let url = &self.config().url;
+        let version = match self.ping().await {
+            Ok(version) => version,
+            Err(e) => return vec![Finding::Problem(format!("{e:#}"))],
+        };
+        found.push(Finding::Ok(format!("InfluxDB at {url} answers (version {version})")));
+        let db = &self.config().database;
+        if let Err(e) = self.query_json(query::ANY_MEASUREMENT).await {
+            found.push(Finding::Problem(format!("database {db:?}: {e}")));
+            return found;
+        }
+        found.push(Finding::Ok(format!("database {db:?} is readable")));
+        let now = system_now();
+        let measurements =
+            profile.traffic.iter().map(|r| &r.measurement).chain(profile.dependency.iter().map(|r| &r.measurement));
+        for m in measurements {
+            found.push(match self.query_json(&query::newest_point(m)).await {
+                Err(e) => Finding::Problem(format!("measurement {m}: {e}")),
+                Ok(v) => match v.pointer("/results/0/series/0/values/0/0").and_then(|t| t.as_i64()) {
+                    Some(t) => {
+                        let age = (now.0 - t) / 1_000_000_000;
+                        Finding::Ok(format!("measurement {m}: newest point {} ({age} s ago)", Timestamp(t)))
+                    }
+                    None => Finding::Problem(format!("measurement {m}: no point at all")),
+                },
+            });
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::job::{Job, WindowLengths};
+
+    fn window(job: Job, end: &str) -> JobWindow {
+        WindowLengths::default().window(job, end.parse().expect("valid"))
+    }
+
+    /// Answers every request with an empty result and keeps the request heads.
+    async fn recording_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+        flaky_server(0).await
+    }
+
+    /// Like [`recording_server`], but the first `failures` requests get a 503.
+    async fn flaky_server(failures: usize) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = heads.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else { return };
+                let mut buf = vec![0u8; 65536];
+                let n = stream.read(&mut buf).await.unwrap_or(0);
+                let text = String::from_utf8_lossy(&buf[..n]).to_string();
+                record.lock().expect("lock").push(text.split("\r\n\r\n").next().unwrap_or("").to_string());
+                let seen = record.lock().expect("lock").len();
+                let (status, body) = if seen <= failures {
+                    ("503 Service Unavailable", r#"{"error":"overloaded"}"#)
+                } else {
+                    ("200 OK", r#"{"results":[{"statement_id":0}]}"#)
+                };
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(answer.as_bytes()).await;
+            }
+        });
+        (url, heads)
+    }
+
+    fn config(url: String, auth: InfluxAuth) -> InfluxConfig {
+        InfluxConfig {
+            url,
+            database: "mothership".into(),
+            retention_policy: String::new(),
+            auth,
+            mode: QueryMode::Pushdown,
+            slice: None,
+            request_timeout: std::time::Duration::from_secs(10),
+            retries: 0,
+            retry_delay: std::time::Duration::from_millis(1),
+            chunk_size: 100,
+            extra_roots: Vec::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_token_goes_in_the_authorization_header_and_an_empty_answer_gives_no_rows() {
+        let (url, heads) = recording_server().await;
+        let source = InfluxSource::new(config(url, InfluxAuth::Token(Secret::new("s3cret")))).expect("client");
+        let options =
+            Options { at: Some("2026-11-22T13:00:00Z".parse().expect("valid")), strict: true, ..Options::default() };
+        let fetched = source
+            .fetch(&window(Job::Traffic, "2026-11-22T13:00:00Z"), &Engine::Native, &options)
+            .await
+            .expect("fetches");
+        assert_eq!(fetched.queries, 2);
+        let tables = fetched.session.finish_tables().expect("tables");
+        assert!(tables.traffic.is_empty());
+        let heads = heads.lock().expect("lock");
+        assert_eq!(heads.len(), 2);
+        assert!(heads.iter().all(|h| h.to_lowercase().contains("authorization: token s3cret")), "{heads:?}");
+    }
+
+    #[tokio::test]
+    async fn a_503_is_retried_and_a_persistent_one_fails_naming_the_status() {
+        let (url, heads) = flaky_server(1).await;
+        let mut c = config(url, InfluxAuth::None);
+        c.retries = 2;
+        let source = InfluxSource::new(c).expect("client");
+        let options =
+            Options { at: Some("2026-11-22T13:00:00Z".parse().expect("valid")), strict: true, ..Options::default() };
+        let w = window(Job::Traffic, "2026-11-22T13:00:00Z");
+        let fetched = source.fetch(&w, &Engine::Native, &options).await.expect("retried");
+        assert_eq!((fetched.queries, fetched.retries), (2, 1));
+        assert_eq!(heads.lock().expect("lock").len(), 3);
+
+        let (url, _) = flaky_server(100).await;
+        let mut c = config(url, InfluxAuth::None);
+        c.retries = 1;
+        let source = InfluxSource::new(c).expect("client");
+        let err = source.fetch(&w, &Engine::Native, &options).await.expect_err("gives up");
+        let text = format!("{err:#}");
+        assert!(text.contains("HTTP 503") && text.contains("overloaded") && text.contains("(query: SELECT"), "{text}");
+    }
+}

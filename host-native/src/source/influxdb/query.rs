@@ -1,0 +1,148 @@
+//! The InfluxQL of the source: the statements of a job window, and those of `planet-bq check`.
+//!
+//! Queries carry both window bounds (`time >= 'start' AND time < 'end'`), never `now()`. By
+//! default the heavy lifting is pushed down: `MIN/MAX/SUM/COUNT ... GROUP BY <tags>` per traffic
+//! measurement and `COUNT(*) ... GROUP BY <tags>` per dependency measurement, merged by the
+//! core (SUM and COUNT rather than MEAN so that time slices merge exactly). `--influxdb-query-mode
+//! raw` fetches the points instead. Long windows may be cut in slices (`--influxdb-query-slice`).
+
+use super::QueryMode;
+use crate::job::{Job, JobWindow};
+use planet_core::profile::Rule;
+use planet_core::{Duration, Profile, Timestamp};
+
+/// Quotes an identifier for InfluxQL.
+fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Quotes a string literal for InfluxQL.
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// The InfluxQL statements of a job window: one per measurement of the job and per time slice.
+pub fn queries(
+    profile: &Profile,
+    window: &JobWindow,
+    mode: QueryMode,
+    slice: Option<Duration>,
+    retention_policy: &str,
+) -> Vec<String> {
+    let mut ranges = Vec::new();
+    match slice.filter(|s| s.0 > 0) {
+        Some(s) => {
+            let mut start = window.start;
+            while start < window.end {
+                let end = Timestamp(start.0.saturating_add(s.0).min(window.end.0));
+                ranges.push((start, end));
+                start = end;
+            }
+        }
+        None => ranges.push((window.start, window.end)),
+    }
+    let from = |m: &str| {
+        if retention_policy.is_empty() {
+            ident(m)
+        } else {
+            format!("{}.{}", ident(retention_policy), ident(m))
+        }
+    };
+    let mut out = Vec::new();
+    let rules: Vec<(String, Rule<'_>)> = match window.job {
+        Job::Traffic => profile.traffic.iter().map(|r| (r.measurement.clone(), Rule::Traffic(r))).collect(),
+        Job::Dependency => profile.dependency.iter().map(|r| (r.measurement.clone(), Rule::Dependency(r))).collect(),
+    };
+    for (measurement, rule) in &rules {
+        let tags = rule.group_tags();
+        let group_by = tags.iter().map(|t| ident(t)).collect::<Vec<_>>().join(", ");
+        let (select, local) = match rule {
+            Rule::Traffic(r) => {
+                let f = ident(&r.field);
+                let select = match mode {
+                    QueryMode::Pushdown => format!("MIN({f}), MAX({f}), SUM({f}), COUNT({f})"),
+                    QueryMode::Raw => f,
+                };
+                (select, &r.local_hostgroup)
+            }
+            Rule::Dependency(r) => {
+                let select = match mode {
+                    QueryMode::Pushdown => "COUNT(*)".to_string(),
+                    QueryMode::Raw => "*".to_string(),
+                };
+                (select, &r.local_hostgroup)
+            }
+        };
+        for (start, end) in &ranges {
+            out.push(format!(
+                "SELECT {select} FROM {} WHERE {} != '' AND time >= {} AND time < {} GROUP BY {group_by}",
+                from(measurement),
+                ident(local),
+                literal(&start.to_rfc3339()),
+                literal(&end.to_rfc3339()),
+            ));
+        }
+    }
+    out
+}
+
+/// `check`: is the database readable at all?
+pub const ANY_MEASUREMENT: &str = "SHOW MEASUREMENTS LIMIT 1";
+
+/// `check`: the newest point of a measurement.
+pub fn newest_point(measurement: &str) -> String {
+    format!("SELECT * FROM \"{}\" ORDER BY time DESC LIMIT 1", measurement.replace('"', "\\\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::job::WindowLengths;
+
+    fn window(job: Job, end: &str) -> JobWindow {
+        WindowLengths::default().window(job, end.parse().expect("valid"))
+    }
+
+    #[test]
+    fn pushdown_traffic_queries_carry_both_bounds_and_group_by_every_tag() {
+        let q = queries(
+            &Profile::planet_federator(),
+            &window(Job::Traffic, "2026-11-22T13:00:00Z"),
+            QueryMode::Pushdown,
+            None,
+            "",
+        );
+        assert_eq!(q.len(), 2);
+        assert_eq!(
+            q[0],
+            "SELECT MIN(\"bandwidth_bps\"), MAX(\"bandwidth_bps\"), SUM(\"bandwidth_bps\"), COUNT(\"bandwidth_bps\") \
+             FROM \"ingress\" WHERE \"service\" != '' AND time >= '2026-11-22T12:00:00Z' AND time < '2026-11-22T13:00:00Z' \
+             GROUP BY \"service\", \"address\", \"remote_service\", \"remote_address\""
+        );
+        assert!(q[1].contains("FROM \"egress\""));
+        assert!(!q.iter().any(|s| s.contains("now()")));
+    }
+
+    #[test]
+    fn dependency_queries_slice_the_week_and_name_the_retention_policy() {
+        let q = queries(
+            &Profile::planet_federator(),
+            &window(Job::Dependency, "2026-11-22T11:00:00Z"),
+            QueryMode::Pushdown,
+            Some("1d".parse().expect("valid")),
+            "autogen",
+        );
+        assert_eq!(q.len(), 14, "7 daily slices for upstream and for downstream");
+        assert!(q[0].starts_with("SELECT COUNT(*) FROM \"autogen\".\"upstream\""));
+        assert!(q[0].contains("time >= '2026-11-15T11:00:00Z' AND time < '2026-11-16T11:00:00Z'"));
+        assert!(q[6].contains("time < '2026-11-22T11:00:00Z'"));
+        assert!(q[7].contains("\"downstream\""));
+        assert!(q[7].contains("GROUP BY \"protocol\", \"process_name\", \"service\", \"address\", \"port\", \"downstream_service\", \"downstream_address\""));
+    }
+
+    #[test]
+    fn identifiers_and_literals_are_escaped() {
+        assert_eq!(ident("a\"b"), "\"a\\\"b\"");
+        assert_eq!(literal("it's"), "'it\\'s'");
+    }
+}
