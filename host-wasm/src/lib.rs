@@ -19,7 +19,6 @@
 use planet_core::rows::{Encoding, TableTexts};
 use planet_core::{defaults as core_defaults, schema, Analysis, Options, Profile};
 use serde::Serialize;
-use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -238,21 +237,27 @@ fn js_value(json: &str) -> Result<JsValue, JsValue> {
     Ok(js_sys::JSON::parse(json)?)
 }
 
-/// A serializable value as a JavaScript object, its keys in camelCase.
+/// A serializable value as a JavaScript object, its keys in camelCase (in their order).
 fn js_object(value: &impl Serialize) -> Result<JsValue, JsValue> {
-    let value = camel_case_keys(serde_json::to_value(value).map_err(js_error)?);
-    js_value(&value.to_string())
+    Ok(camel_case_keys(js_value(&serde_json::to_string(value).map_err(js_error)?)?))
 }
 
-/// Renames the keys of every object in a JSON value from snake_case to camelCase.
-fn camel_case_keys(value: Value) -> Value {
-    match value {
-        Value::Object(map) => {
-            Value::Object(map.into_iter().map(|(k, v)| (camel_case(&k), camel_case_keys(v))).collect())
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(camel_case_keys).collect()),
-        other => other,
+/// Renames the keys of every object in a JavaScript value from snake_case to camelCase.
+fn camel_case_keys(value: JsValue) -> JsValue {
+    if js_sys::Array::is_array(&value) {
+        return js_sys::Array::from(&value).iter().map(camel_case_keys).collect::<js_sys::Array>().into();
     }
+    if !value.is_object() {
+        return value;
+    }
+    let out = js_sys::Object::new();
+    for entry in js_sys::Object::entries(value.unchecked_ref()).iter() {
+        let pair = js_sys::Array::from(&entry);
+        let key = camel_case(&pair.get(0).as_string().unwrap_or_default());
+        // Setting a plain property on a fresh object cannot fail.
+        let _ = js_sys::Reflect::set(&out, &JsValue::from_str(&key), &camel_case_keys(pair.get(1)));
+    }
+    out.into()
 }
 
 fn camel_case(key: &str) -> String {
