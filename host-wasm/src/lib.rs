@@ -234,7 +234,7 @@ fn bytes_of(value: &JsValue) -> Result<Vec<u8>, JsValue> {
 
 /// A JavaScript value from JSON text.
 fn js_value(json: &str) -> Result<JsValue, JsValue> {
-    Ok(js_sys::JSON::parse(json)?)
+    js_sys::JSON::parse(json)
 }
 
 /// A serializable value as a JavaScript object, its keys in camelCase (in their order).
