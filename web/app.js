@@ -6,17 +6,15 @@
 // parameter (including min bandwidth, which filters points, and percentiles, which need the
 // distribution) is then exactly what `planet-bq analyze` does with the same flags.
 import cytoscape from "./vendor/cytoscape.esm.min.js";
+import initCore, { defaults as coreDefaults, tables as coreTables } from "./pkg/planet_wasm.js";
 import {
-  FEDERATOR_EXCLUDED_ADDRESSES,
-  FEDERATOR_EXCLUDED_PORTS,
-  TRAFFIC_COLUMNS,
-  PERCENTILE_COLUMNS,
-  DEPENDENCY_COLUMNS,
   buildOptions,
   cliFlags,
+  columnNames,
   compare,
   edgeLabel,
   edgeWidth,
+  formDefaults,
   formatBandwidth,
   graphModel,
   parseRename,
@@ -31,6 +29,9 @@ const ROW_LIMIT = 1000;
 const FORCE_LAYOUT_MAX_NODES = 25;
 
 const $ = (id) => document.getElementById(id);
+
+/** Column names of the tables, from the core once it is loaded (`init`). */
+let COLUMNS = { traffic: [], dependency: [], percentiles: [] };
 
 const state = {
   exportFiles: [],
@@ -138,7 +139,7 @@ function warningLines(result, label) {
     const where = w.line ? `${w.input}, line ${w.line}` : w.input;
     return `${label}${where}: ${w.message}${w.quote ? ` — "${w.quote}"` : ""}`;
   });
-  const skipped = result.stats.skipped_lines;
+  const skipped = result.stats.skippedLines;
   if (skipped > lines.length) lines.push(`${label}${skipped} malformed line(s) skipped in all`);
   return lines;
 }
@@ -214,7 +215,7 @@ async function render(isCurrent) {
   const r = state.current;
   const w = r.window;
   $("window-used").textContent = w
-    ? `traffic [${w.traffic_start}, ${w.end}) · dependency [${w.dependency_start}, ${w.end})`
+    ? `traffic [${w.trafficStart}, ${w.end}) · dependency [${w.dependencyStart}, ${w.end})`
     : "no point of the planet-federator measurements in these files";
   state.comparison = state.baseline ? compare(r, state.baseline) : null;
   state.graph = graphModel(r.dependency, r.traffic);
@@ -285,8 +286,8 @@ function sortRows(rows, sort) {
 function renderTables() {
   const r = state.current;
   if (!r) return;
-  const percentiles = r.traffic.length > 0 && PERCENTILE_COLUMNS[0] in r.traffic[0];
-  const trafficColumns = percentiles ? [...TRAFFIC_COLUMNS, ...PERCENTILE_COLUMNS] : TRAFFIC_COLUMNS;
+  const percentiles = r.traffic.length > 0 && COLUMNS.percentiles[0] in r.traffic[0];
+  const trafficColumns = percentiles ? [...COLUMNS.traffic, ...COLUMNS.percentiles] : COLUMNS.traffic;
   const extraTraffic = state.comparison ? [{ name: "vs_baseline", title: "vs baseline (avg)" }] : [];
   const extraDependency = state.comparison ? [{ name: "vs_baseline", title: "vs baseline" }] : [];
   renderTable("traffic", trafficColumns, extraTraffic, r.traffic, (row, col) => {
@@ -297,7 +298,7 @@ function renderTables() {
     return { text: `${c.ratio >= 0 ? "+" : ""}${pct}%`, cls: c.ratio > 0 ? "up" : c.ratio < 0 ? "down" : "" };
   });
   const addedIds = new Set((state.comparison?.added ?? []).map((e) => e.id));
-  renderTable("dependency", DEPENDENCY_COLUMNS, extraDependency, r.dependency, (row) => {
+  renderTable("dependency", COLUMNS.dependency, extraDependency, r.dependency, (row) => {
     const up = row.dependency_direction === "upstream";
     const id = JSON.stringify([
       up ? row.local_hostgroup : row.remote_hostgroup,
@@ -634,9 +635,21 @@ function wireDrop(zone, kind) {
   });
 }
 
-function init() {
-  $("exclude-ports").value = FEDERATOR_EXCLUDED_PORTS;
-  $("exclude-addresses").value = FEDERATOR_EXCLUDED_ADDRESSES;
+async function init() {
+  // The core (WebAssembly) gives the defaults and the columns; the worker runs the analyses.
+  try {
+    await initCore();
+  } catch (e) {
+    setStatus(`could not load the WebAssembly core: ${e.message ?? e}`);
+    return;
+  }
+  COLUMNS = columnNames(coreTables());
+  const d = formDefaults(coreDefaults());
+  $("traffic-window").value = d.trafficWindow;
+  $("dependency-window").value = d.dependencyWindow;
+  $("exclude-ports").value = d.excludePorts;
+  $("exclude-addresses").value = d.excludeAddresses;
+  $("min-bandwidth").placeholder = d.minBandwidthHint;
   $("export-files").addEventListener("change", (e) => setFiles("export", e.target.files));
   $("baseline-files").addEventListener("change", (e) => setFiles("baseline", e.target.files));
   $("clear-baseline").addEventListener("click", () => {
@@ -687,6 +700,7 @@ function init() {
   updateCli(buildOptions(formValues().form));
   // For benchmarks and tests: how long the last computation took.
   window.planetTimings = () => state.timings;
+  setStatus("waiting for files");
 }
 
 init();

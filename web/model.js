@@ -1,40 +1,32 @@
 // Pure functions of the what-if page: options, units, the dependency graph, the baseline
 // comparison and the graph exports. No DOM here, so Node can import this module too.
 
-/** The federator's noisy ports and addresses (REFERENCE.md), as prefills of the what-if filters. */
-export const FEDERATOR_EXCLUDED_PORTS =
-  "22|53|111|8301|8300|8500|3025|3022|51666|9100|19100|5666|25|8600|11910|11560";
-export const FEDERATOR_EXCLUDED_ADDRESSES =
-  "(100.([6-9]|1[0-2]).*|52.*|192.168.*|.*prometheus.*|203.*|163.18.*|130.211.*|f.*|169.254.*|111.*)";
+/**
+ * Column names of the tables, from the core's schema (`tables()` of the WebAssembly package), so
+ * the page keeps no copy of them: `{ traffic, dependency, percentiles }`.
+ */
+export function columnNames(tables) {
+  const names = (columns) => columns.map((c) => c.name);
+  return {
+    traffic: names(tables.traffic.columns),
+    dependency: names(tables.dependency.columns),
+    percentiles: names(tables.percentileColumns),
+  };
+}
 
-export const TRAFFIC_COLUMNS = [
-  "inventory_date",
-  "traffic_direction",
-  "local_hostgroup",
-  "local_hostgroup_address",
-  "remote_hostgroup",
-  "remote_hostgroup_address",
-  "traffic_bandwidth_bits_min_1h",
-  "traffic_bandwidth_bits_max_1h",
-  "traffic_bandwidth_bits_avg_1h",
-];
-export const PERCENTILE_COLUMNS = [
-  "traffic_bandwidth_bits_p50_1h",
-  "traffic_bandwidth_bits_p95_1h",
-  "traffic_bandwidth_bits_p99_1h",
-];
-export const DEPENDENCY_COLUMNS = [
-  "inventory_date",
-  "dependency_direction",
-  "protocol",
-  "local_hostgroup_process_name",
-  "local_hostgroup",
-  "local_hostgroup_address",
-  "local_hostgroup_address_port",
-  "remote_hostgroup",
-  "remote_hostgroup_address",
-  "remote_hostgroup_address_port",
-];
+/**
+ * The form's initial values from the core's defaults (`defaults()` of the WebAssembly package):
+ * the window lengths, and the federator's filters as prefills (off until ticked).
+ */
+export function formDefaults(defaults) {
+  return {
+    trafficWindow: defaults.trafficWindow,
+    dependencyWindow: defaults.dependencyWindow,
+    excludePorts: defaults.federatorExcludedPorts,
+    excludeAddresses: defaults.federatorExcludedAddresses,
+    minBandwidthHint: `off (the federator uses ${defaults.federatorMinBandwidth})`,
+  };
+}
 
 /**
  * Parses the rename box: one `from=to` per line (blank lines and `#` comments ignored).

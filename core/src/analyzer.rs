@@ -4,8 +4,8 @@ use crate::aggregate::{Aggregator, Stats, Tables, Window};
 use crate::error::{quote, Error, Location, ParseIssue, Result};
 use crate::options::Options;
 use crate::parse::{parser_for, Context, Format, LineError, LineParser};
-use crate::rows::{DependencyRow, TrafficRow};
-use crate::whatif::Percentiles;
+use crate::rows::{encode, DependencyRow, Encoding, TableTexts, TrafficRow};
+use crate::whatif::{with_percentiles, Percentiles};
 use serde::{Deserialize, Serialize};
 
 /// At most this many problems are kept with their details; all are counted.
@@ -30,6 +30,17 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// Both tables as text, byte for byte what `planet-bq analyze --out` writes: the traffic
+    /// table with its percentile columns when the `percentiles` what-if option kept them.
+    pub fn render(&self, encoding: Encoding) -> TableTexts {
+        let traffic = if self.traffic_percentiles.is_empty() {
+            encode(&self.traffic, encoding)
+        } else {
+            encode(&with_percentiles(&self.traffic, &self.traffic_percentiles), encoding)
+        };
+        TableTexts { traffic, dependency: encode(&self.dependency, encoding) }
+    }
+
     /// The two tables of the window, without the warnings and counters.
     pub fn into_tables(self) -> Tables {
         Tables {
@@ -224,6 +235,7 @@ impl Analyzer {
     fn report(&mut self, input: &str, line: u64, error: LineError, text: &str) -> Result<()> {
         let issue = ParseIssue {
             location: Location { input: input.to_string(), line },
+            kind: error.kind,
             message: error.message,
             quote: quote(error.quote.as_deref().unwrap_or(text)),
         };

@@ -33,12 +33,46 @@ impl fmt::Display for Location {
     }
 }
 
+/// What kind of problem an error is, for callers that act on it (retry a query or not)
+/// without reading its English message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A record the core cannot read (bad syntax, bad time, a row of the wrong width).
+    #[default]
+    Malformed,
+    /// An answer that stops before its end: a `/query` result marked `partial` at the end of
+    /// the input (a chunked transfer interrupted, or the server's max-row-limit). The same query
+    /// may well come back whole next time.
+    Truncated,
+    /// The server answered the query with an error (a missing database, a bad query, a refused
+    /// permission): asking again gives the same answer.
+    QueryFailed,
+    /// The server gave up on the query in time (InfluxDB's `query-timeout limit exceeded`):
+    /// a less busy server may answer it next time.
+    QueryTimeout,
+    /// An option, duration or timestamp that is not understood.
+    InvalidOption,
+    /// A profile that cannot be used.
+    InvalidProfile,
+}
+
+impl ErrorKind {
+    /// Whether the same input asked for again may succeed: a cut answer or a server timeout.
+    pub fn may_succeed_later(self) -> bool {
+        matches!(self, ErrorKind::Truncated | ErrorKind::QueryTimeout)
+    }
+}
+
 /// A malformed record: where it is, what is wrong, and a quote of it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ParseIssue {
     /// Where the record was.
     #[serde(flatten)]
     pub location: Location,
+    /// What kind of problem it is. Not part of the JSON form, which stays the message's.
+    #[serde(skip)]
+    pub kind: ErrorKind,
     /// What is wrong, lowercase.
     pub message: String,
     /// The offending input, truncated.
@@ -83,6 +117,17 @@ pub enum Error {
     /// The profile cannot be used.
     #[error("invalid profile: {0}")]
     Profile(String),
+}
+
+impl Error {
+    /// What kind of problem this is.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Parse(issue) => issue.kind,
+            Error::Duration { .. } | Error::Timestamp { .. } | Error::Option { .. } => ErrorKind::InvalidOption,
+            Error::Profile(_) => ErrorKind::InvalidProfile,
+        }
+    }
 }
 
 /// Result with the core's [`Error`].

@@ -22,6 +22,7 @@
 
 pub mod aggregate;
 pub mod analyzer;
+pub mod defaults;
 pub mod error;
 pub mod exact_sum;
 pub mod options;
@@ -29,12 +30,13 @@ pub mod parse;
 pub mod point;
 pub mod profile;
 pub mod rows;
+pub mod schema;
 pub mod time;
 pub mod whatif;
 
 pub use aggregate::{Aggregator, Partial, Stats, Tables, Window, WindowSpec};
 pub use analyzer::{analyze, Analysis, AnalysisStats, Analyzer};
-pub use error::{Error, Location, ParseIssue, Result};
+pub use error::{Error, ErrorKind, Location, ParseIssue, Result};
 pub use options::Options;
 pub use parse::Format;
 pub use profile::Profile;

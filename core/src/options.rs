@@ -1,9 +1,10 @@
 //! Options of an analysis: the same struct comes from CLI flags, a config file and JavaScript.
 
 use crate::aggregate::WindowSpec;
+use crate::defaults;
 use crate::parse::Format;
 use crate::profile::Profile;
-use crate::time::{Duration, Precision, Timestamp, HOUR};
+use crate::time::{Duration, Precision, Timestamp};
 use crate::whatif::WhatIf;
 use serde::{Deserialize, Serialize};
 
@@ -26,8 +27,10 @@ pub struct Options {
     pub precision: Precision,
     /// Stop at the first malformed line instead of skipping and counting it. Default `false`.
     pub strict: bool,
-    /// Schema profile. Default: planet-federator.
-    #[serde(skip)]
+    /// Schema profile. Default: planet-federator. In JSON, the name of a built-in profile
+    /// (`"planet-federator"`) or a whole profile object (validated as it is read); written
+    /// back as its name when it is a built-in one, left out when it is the default.
+    #[serde(with = "profile_by_name_or_inline", skip_serializing_if = "is_default_profile")]
     pub profile: Profile,
     /// What-if filters, renames and extra statistics (see [`crate::whatif`]), given as keys of
     /// their own (`minBandwidth`, `excludePorts`, ...). Default: none, the tables as the service writes them.
@@ -39,12 +42,12 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             at: None,
-            traffic_window: Duration(HOUR),
-            dependency_window: Duration(7 * 24 * HOUR),
+            traffic_window: defaults::TRAFFIC_WINDOW,
+            dependency_window: defaults::DEPENDENCY_WINDOW,
             format: Format::Auto,
             precision: Precision::Auto,
             strict: false,
-            profile: Profile::planet_federator(),
+            profile: Profile::default(),
             what_if: WhatIf::default(),
         }
     }
@@ -57,9 +60,46 @@ impl Options {
     }
 }
 
+fn is_default_profile(profile: &Profile) -> bool {
+    *profile == Profile::default()
+}
+
+/// A profile in JSON: a built-in one's name, or the profile itself. Resolved as the options are
+/// read, so an unknown name or an invalid profile is an error of the options, and the analysis
+/// always holds a whole [`Profile`].
+mod profile_by_name_or_inline {
+    use crate::profile::Profile;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NameOrInline {
+        Name(String),
+        Inline(Box<Profile>),
+    }
+
+    pub(super) fn serialize<S: Serializer>(profile: &Profile, s: S) -> Result<S::Ok, S::Error> {
+        let built_in = Profile::by_name(&profile.name).is_ok_and(|p| p == *profile);
+        if built_in {
+            s.serialize_str(&profile.name)
+        } else {
+            profile.serialize(s)
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Profile, D::Error> {
+        let profile = match NameOrInline::deserialize(d)? {
+            NameOrInline::Name(name) => Profile::by_name(&name),
+            NameOrInline::Inline(profile) => profile.validate().map(|()| *profile),
+        };
+        profile.map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::HOUR;
 
     #[test]
     fn options_deserialize_from_javascript_style_keys_with_defaults() {
@@ -90,5 +130,26 @@ mod tests {
     fn unknown_option_keys_are_ignored_so_older_cores_accept_newer_hosts() {
         let o: Options = serde_json::from_str(r#"{"strict":true,"somethingNew":1}"#).expect("accepted");
         assert!(o.strict);
+    }
+
+    #[test]
+    fn a_profile_is_given_by_name_or_inline_and_written_back_by_name() {
+        let o: Options = serde_json::from_str(r#"{"profile":"planet-federator"}"#).expect("known name");
+        assert_eq!(o.profile, Profile::planet_federator());
+        assert!(!serde_json::to_string(&o).expect("serializable").contains("profile"), "the default is left out");
+        let unknown = serde_json::from_str::<Options>(r#"{"profile":"nope"}"#).expect_err("unknown name");
+        assert!(unknown.to_string().contains("unknown profile \"nope\""), "{unknown}");
+
+        let mut custom = Profile::planet_federator();
+        custom.name = "renamed-ingress".into();
+        custom.traffic[0].measurement = "in".into();
+        let o = Options { profile: custom.clone(), ..Options::default() };
+        let text = serde_json::to_string(&o).expect("serializable");
+        assert!(text.contains(r#""profile":{"name":"renamed-ingress""#), "{text}");
+        assert_eq!(serde_json::from_str::<Options>(&text).expect("round trip").profile, custom);
+
+        custom.traffic[1].measurement = "in".into();
+        let text = serde_json::to_string(&Options { profile: custom, ..Options::default() }).expect("serializable");
+        assert!(serde_json::from_str::<Options>(&text).is_err(), "an invalid inline profile is refused");
     }
 }

@@ -1,38 +1,19 @@
 //! The rows of the two BigQuery tables, their order, and their NDJSON and CSV encodings.
 //!
-//! Column names, order, types and NULL rules are those of the original tool (REFERENCE.md,
-//! "Output tables"). Deriving `Ord` on the structs sorts rows by their columns in table order,
-//! with NULL before any string, which makes every output byte-for-byte reproducible.
+//! Column names, order, types and NULL rules are those of [`crate::schema`], the original
+//! tool's (docs/REFERENCE.md, "Output tables"). Deriving `Ord` on the structs sorts rows by
+//! their columns in table order, with NULL before any string, which makes every output
+//! byte-for-byte reproducible.
 
+use crate::schema;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize, Serializer};
 
-/// Column names of the traffic table, in table order.
-pub const TRAFFIC_COLUMNS: [&str; 9] = [
-    "inventory_date",
-    "traffic_direction",
-    "local_hostgroup",
-    "local_hostgroup_address",
-    "remote_hostgroup",
-    "remote_hostgroup_address",
-    "traffic_bandwidth_bits_min_1h",
-    "traffic_bandwidth_bits_max_1h",
-    "traffic_bandwidth_bits_avg_1h",
-];
+/// Column names of the traffic table, in table order ([`schema::TRAFFIC`]).
+pub const TRAFFIC_COLUMNS: [&str; 9] = schema::names(schema::TRAFFIC.columns);
 
-/// Column names of the dependency table, in table order.
-pub const DEPENDENCY_COLUMNS: [&str; 10] = [
-    "inventory_date",
-    "dependency_direction",
-    "protocol",
-    "local_hostgroup_process_name",
-    "local_hostgroup",
-    "local_hostgroup_address",
-    "local_hostgroup_address_port",
-    "remote_hostgroup",
-    "remote_hostgroup_address",
-    "remote_hostgroup_address_port",
-];
+/// Column names of the dependency table, in table order ([`schema::DEPENDENCY`]).
+pub const DEPENDENCY_COLUMNS: [&str; 10] = schema::names(schema::DEPENDENCY.columns);
 
 fn rfc3339<S: Serializer>(ts: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&ts.to_rfc3339())
@@ -140,6 +121,43 @@ pub(crate) fn nullable(value: &str) -> Option<String> {
 /// out-of-range values saturate and NaN becomes 0 (Rust's `as` semantics).
 pub fn truncate(value: f64) -> i64 {
     value.trunc() as i64
+}
+
+/// How tables are written as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encoding {
+    /// One JSON object per row ([`to_ndjson`]): what BigQuery receives.
+    #[default]
+    Ndjson,
+    /// CSV with a header row ([`to_csv`]).
+    Csv,
+}
+
+impl Encoding {
+    /// The file extension: `ndjson` or `csv`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Encoding::Ndjson => "ndjson",
+            Encoding::Csv => "csv",
+        }
+    }
+}
+
+/// The two tables of an analysis as text in one [`Encoding`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TableTexts {
+    /// The traffic table.
+    pub traffic: String,
+    /// The dependency table.
+    pub dependency: String,
+}
+
+/// Rows as text in an encoding.
+pub fn encode<R: TableRow>(rows: &[R], encoding: Encoding) -> String {
+    match encoding {
+        Encoding::Ndjson => to_ndjson(rows),
+        Encoding::Csv => to_csv(rows),
+    }
 }
 
 /// One JSON object per row, keys in column order, each line ending in `\n`: exactly the rows

@@ -4,7 +4,7 @@ use crate::job::JobSelection;
 use crate::secret::Secret;
 use crate::source::influxdb::QueryMode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use planet_core::{Duration, Format, Precision, Timestamp};
+use planet_core::{defaults, Duration, Format, Precision, Timestamp};
 use std::path::PathBuf;
 
 /// planet-bq: service-dependency tables from planet-federator data in InfluxDB.
@@ -66,11 +66,11 @@ pub struct AnalyzeArgs {
     pub at: Option<Timestamp>,
 
     /// Traffic window length (Go syntax with days: 90m, 1h30m, 7d).
-    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    #[arg(long, default_value = defaults::TRAFFIC_WINDOW_TEXT, value_name = "DURATION")]
     pub traffic_window: Duration,
 
     /// Dependency window length.
-    #[arg(long, default_value = "7d", value_name = "DURATION")]
+    #[arg(long, default_value = defaults::DEPENDENCY_WINDOW_TEXT, value_name = "DURATION")]
     pub dependency_window: Duration,
 
     /// Input format: auto, lp, csv, annotated-csv, json.
@@ -94,7 +94,7 @@ pub struct AnalyzeArgs {
     pub out_format: OutFormat,
 
     /// Schema profile: a name (planet-federator) or a JSON file describing one.
-    #[arg(long, default_value = "planet-federator", value_name = "NAME|FILE")]
+    #[arg(long, default_value = defaults::PROFILE, value_name = "NAME|FILE")]
     pub profile: String,
 
     /// Print the per-line warnings of skipped lines (default: the first 10 and a count).
@@ -312,15 +312,15 @@ pub struct LiveArgs {
     pub metrics_listen: Option<String>,
 
     /// Traffic window length.
-    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    #[arg(long, default_value = defaults::TRAFFIC_WINDOW_TEXT, value_name = "DURATION")]
     pub traffic_window: Duration,
 
     /// Dependency window length.
-    #[arg(long, default_value = "7d", value_name = "DURATION")]
+    #[arg(long, default_value = defaults::DEPENDENCY_WINDOW_TEXT, value_name = "DURATION")]
     pub dependency_window: Duration,
 
     /// Schema profile: a name (planet-federator) or a JSON file describing one.
-    #[arg(long, default_value = "planet-federator", value_name = "NAME|FILE")]
+    #[arg(long, default_value = defaults::PROFILE, value_name = "NAME|FILE")]
     pub profile: String,
 
     /// Where the analysis runs (`--engine native|wasm` and the wasm engine's bounds).

@@ -6,7 +6,7 @@
 //! re-run), unlike the original whose queries ended at the server's `now()`.
 
 use planet_core::time::HOUR;
-use planet_core::{Duration, Timestamp};
+use planet_core::{defaults, Duration, Timestamp};
 use std::fmt;
 
 /// The two jobs of the original tool.
@@ -80,15 +80,15 @@ impl fmt::Display for JobWindow {
 /// Window lengths of the two jobs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WindowLengths {
-    /// Traffic window, default 1h.
+    /// Traffic window, default [`defaults::TRAFFIC_WINDOW`].
     pub traffic: Duration,
-    /// Dependency window, default 7d.
+    /// Dependency window, default [`defaults::DEPENDENCY_WINDOW`].
     pub dependency: Duration,
 }
 
 impl Default for WindowLengths {
     fn default() -> Self {
-        WindowLengths { traffic: Duration(HOUR), dependency: Duration(7 * 24 * HOUR) }
+        WindowLengths { traffic: defaults::TRAFFIC_WINDOW, dependency: defaults::DEPENDENCY_WINDOW }
     }
 }
 

@@ -1,9 +1,14 @@
 //! `planet-wasm`: planet-bq's analysis core for JavaScript, in the browser and in Node.
 //!
-//! A thin binding: inputs and options are converted, the core does the work, results come back
-//! as plain objects whose rows are exactly the lines of `planet-bq analyze --out` NDJSON
-//! (they are built by `JSON.parse` of the core's own JSON), and core errors become JavaScript
-//! `Error`s with the CLI's message (file, line, quote).
+//! A thin binding: options go straight to the core's `Options` (through JSON, profile
+//! included), the core does the work, results come back as plain objects whose rows are exactly
+//! the lines of `planet-bq analyze --out` NDJSON (they are `JSON.parse` of those lines), and core
+//! errors become JavaScript `Error`s with the CLI's message (file, line, quote). The core's
+//! defaults and table schema are exported too ([`defaults`], [`tables`]), so a page needs no
+//! copy of them.
+//!
+//! JavaScript objects speak camelCase (`trafficWindow`, `window.trafficStart`,
+//! `stats.skippedLines`); rows keep their BigQuery column names.
 //!
 //! ```js
 //! import { analyze } from "planet-wasm";
@@ -11,9 +16,8 @@
 //! console.log(result.traffic.length, result.trafficNdjson);
 //! ```
 
-use planet_core::rows::{to_csv, to_ndjson};
-use planet_core::whatif::{with_percentiles, TrafficRowWithPercentiles};
-use planet_core::{Analysis, AnalysisStats, DependencyRow, Options, ParseIssue, TrafficRow, Window};
+use planet_core::rows::{Encoding, TableTexts};
+use planet_core::{defaults as core_defaults, schema, Analysis, Options, Profile};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -46,6 +50,8 @@ export interface Options {
   rename?: Record<string, string>;
   /** What-if: add `traffic_bandwidth_bits_p50_1h`, `_p95_1h`, `_p99_1h` to traffic rows and their NDJSON/CSV. */
   percentiles?: boolean;
+  /** Schema profile: a built-in one's name (`defaults().profile`, see `profile(name)`) or a whole profile. */
+  profile?: string | Profile;
   /** Keys the core does not know are ignored. */
   [key: string]: unknown;
 }
@@ -87,8 +93,8 @@ export interface DependencyRow {
 /** The windows used (RFC3339; starts inclusive, end exclusive and equal to `inventory_date`). */
 export interface Window {
   end: string;
-  traffic_start: string;
-  dependency_start: string;
+  trafficStart: string;
+  dependencyStart: string;
 }
 
 /** A malformed line that was skipped. */
@@ -104,16 +110,16 @@ export interface Stats {
   inputs: number;
   lines: number;
   bytes: number;
-  skipped_lines: number;
+  skippedLines: number;
   groups: number;
   points: number;
-  aggregate_rows: number;
-  other_measurements: number;
-  without_local_hostgroup: number;
-  without_traffic_value: number;
-  outside_window: number;
+  aggregateRows: number;
+  otherMeasurements: number;
+  withoutLocalHostgroup: number;
+  withoutTrafficValue: number;
+  outsideWindow: number;
   /** Traffic points (and pre-aggregated rows) left out by `minBandwidth`. */
-  below_min_bandwidth: number;
+  belowMinBandwidth: number;
 }
 
 /** The result of an analysis. */
@@ -122,7 +128,7 @@ export interface Analysis {
   dependency: DependencyRow[];
   /** `null` when the input held no point to place a window. */
   window: Window | null;
-  /** The first 1000 skipped lines; `stats.skipped_lines` counts all. */
+  /** The first 1000 skipped lines; `stats.skippedLines` counts all. */
   warnings: Warning[];
   stats: Stats;
   /** The traffic table byte for byte as `planet-bq analyze --out` writes `traffic.ndjson`. */
@@ -137,25 +143,65 @@ export interface Analysis {
 
 /** Analyzes whole inputs in one call. Throws an `Error` with the CLI's message on bad options or, with `strict`, bad input. */
 export function analyze(inputs: Input | Input[], options?: Options): Analysis;
+
+/** A schema profile: which measurements, tags and fields make the two tables (the core's JSON form). */
+export interface Profile {
+  name: string;
+  [key: string]: unknown;
+}
+
+/** The defaults of `planet-bq analyze` and of the service, and the federator's own filters as suggestions. */
+export interface Defaults {
+  /** `"1h"`. */
+  trafficWindow: string;
+  /** `"7d"`. */
+  dependencyWindow: string;
+  /** The profile used when none is named: `"planet-federator"`. */
+  profile: string;
+  /** Names of the built-in profiles. */
+  profiles: string[];
+  /** The federator keeps pairs above this many bit/s (a suggestion for `minBandwidth`; not applied by default). */
+  federatorMinBandwidth: number;
+  /** The federator's excluded ports (a suggestion for `excludePorts`). */
+  federatorExcludedPorts: string;
+  /** The federator's excluded addresses (a suggestion for `excludeAddresses`). */
+  federatorExcludedAddresses: string;
+}
+
+/** A column of a BigQuery table. */
+export interface Column {
+  name: string;
+  type: "TIMESTAMP" | "STRING" | "INTEGER";
+  mode: "REQUIRED" | "NULLABLE";
+  description: string;
+}
+
+/** A BigQuery table: its columns in order; the first `keyLen` identify a row. */
+export interface Table {
+  name: string;
+  description: string;
+  columns: Column[];
+  keyLen: number;
+  clustering: string[];
+  partitioning: string;
+}
+
+/** The two tables, and the extra traffic columns of the `percentiles` option. */
+export interface Tables {
+  traffic: Table;
+  dependency: Table;
+  percentileColumns: Column[];
+}
+
+/** The core's defaults. */
+export function defaults(): Defaults;
+
+/** The core's table schema. */
+export function tables(): Tables;
+
+/** A built-in profile by name (to show it, or to change it and pass it as `options.profile`). */
+export function profile(name: string): Profile;
 "#;
-
-/// The JSON shape of a result; rows serialize exactly as the NDJSON lines do.
-#[derive(Serialize)]
-struct ResultJson<'a> {
-    traffic: TrafficRows<'a>,
-    dependency: &'a [DependencyRow],
-    window: &'a Option<Window>,
-    warnings: &'a [ParseIssue],
-    stats: &'a AnalysisStats,
-}
-
-/// Traffic rows, with the percentile columns when the `percentiles` option asked for them.
-#[derive(Serialize)]
-#[serde(untagged)]
-enum TrafficRows<'a> {
-    Plain(&'a [TrafficRow]),
-    WithPercentiles(&'a [TrafficRowWithPercentiles]),
-}
 
 /// The one place where errors become JavaScript `Error`s.
 fn js_error(message: impl std::fmt::Display) -> JsValue {
@@ -186,33 +232,106 @@ fn bytes_of(value: &JsValue) -> Result<Vec<u8>, JsValue> {
     Err(js_error("expected a Uint8Array, an ArrayBuffer or a string"))
 }
 
+/// A JavaScript value from JSON text.
+fn js_value(json: &str) -> Result<JsValue, JsValue> {
+    js_sys::JSON::parse(json)
+}
+
+/// A serializable value as a JavaScript object, its keys in camelCase (in their order).
+fn js_object(value: &impl Serialize) -> Result<JsValue, JsValue> {
+    Ok(camel_case_keys(js_value(&serde_json::to_string(value).map_err(js_error)?)?))
+}
+
+/// Renames the keys of every object in a JavaScript value from snake_case to camelCase.
+fn camel_case_keys(value: JsValue) -> JsValue {
+    if js_sys::Array::is_array(&value) {
+        return js_sys::Array::from(&value).iter().map(camel_case_keys).collect::<js_sys::Array>().into();
+    }
+    if !value.is_object() {
+        return value;
+    }
+    let out = js_sys::Object::new();
+    for entry in js_sys::Object::entries(value.unchecked_ref()).iter() {
+        let pair = js_sys::Array::from(&entry);
+        let key = camel_case(&pair.get(0).as_string().unwrap_or_default());
+        // Setting a plain property on a fresh object cannot fail.
+        let _ = js_sys::Reflect::set(&out, &JsValue::from_str(&key), &camel_case_keys(pair.get(1)));
+    }
+    out.into()
+}
+
+fn camel_case(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.extend(c.to_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Rows of NDJSON as a JavaScript array: each row is the `JSON.parse` of its line.
+fn js_rows(ndjson: &str) -> Result<JsValue, JsValue> {
+    js_value(&format!("[{}]", ndjson.lines().collect::<Vec<_>>().join(",")))
+}
+
 /// Converts an analysis into the plain result object.
 fn result_of(analysis: &Analysis) -> Result<JsValue, JsValue> {
-    let extended = (!analysis.traffic_percentiles.is_empty())
-        .then(|| with_percentiles(&analysis.traffic, &analysis.traffic_percentiles));
-    let traffic = match &extended {
-        Some(rows) => TrafficRows::WithPercentiles(rows),
-        None => TrafficRows::Plain(&analysis.traffic),
-    };
-    let json = serde_json::to_string(&ResultJson {
-        traffic,
-        dependency: &analysis.dependency,
-        window: &analysis.window,
-        warnings: &analysis.warnings,
-        stats: &analysis.stats,
-    })
-    .map_err(js_error)?;
-    let object = js_sys::JSON::parse(&json)?;
-    let texts = [
-        ("trafficNdjson", extended.as_deref().map_or_else(|| to_ndjson(&analysis.traffic), to_ndjson)),
-        ("dependencyNdjson", to_ndjson(&analysis.dependency)),
-        ("trafficCsv", extended.as_deref().map_or_else(|| to_csv(&analysis.traffic), to_csv)),
-        ("dependencyCsv", to_csv(&analysis.dependency)),
+    let ndjson = analysis.render(Encoding::Ndjson);
+    let TableTexts { traffic: traffic_csv, dependency: dependency_csv } = analysis.render(Encoding::Csv);
+    let object = js_sys::Object::new();
+    let fields = [
+        ("traffic", js_rows(&ndjson.traffic)?),
+        ("dependency", js_rows(&ndjson.dependency)?),
+        ("window", js_object(&analysis.window)?),
+        ("warnings", js_object(&analysis.warnings)?),
+        ("stats", js_object(&analysis.stats)?),
+        ("trafficNdjson", JsValue::from_str(&ndjson.traffic)),
+        ("dependencyNdjson", JsValue::from_str(&ndjson.dependency)),
+        ("trafficCsv", JsValue::from_str(&traffic_csv)),
+        ("dependencyCsv", JsValue::from_str(&dependency_csv)),
     ];
-    for (key, text) in texts {
-        js_sys::Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(&text))?;
+    for (key, value) in fields {
+        js_sys::Reflect::set(&object, &JsValue::from_str(key), &value)?;
     }
-    Ok(object)
+    Ok(object.into())
+}
+
+/// The core's defaults (`Defaults`).
+#[wasm_bindgen(skip_typescript)]
+pub fn defaults() -> Result<JsValue, JsValue> {
+    js_object(&serde_json::json!({
+        "traffic_window": core_defaults::TRAFFIC_WINDOW_TEXT,
+        "dependency_window": core_defaults::DEPENDENCY_WINDOW_TEXT,
+        "profile": core_defaults::PROFILE,
+        "profiles": core_defaults::PROFILES,
+        "federator_min_bandwidth": core_defaults::FEDERATOR_MIN_BANDWIDTH,
+        "federator_excluded_ports": core_defaults::FEDERATOR_EXCLUDED_PORTS,
+        "federator_excluded_addresses": core_defaults::FEDERATOR_EXCLUDED_ADDRESSES,
+    }))
+}
+
+/// The core's table schema (`Tables`).
+#[wasm_bindgen(skip_typescript)]
+pub fn tables() -> Result<JsValue, JsValue> {
+    js_object(&serde_json::json!({
+        "traffic": schema::TRAFFIC,
+        "dependency": schema::DEPENDENCY,
+        "percentile_columns": schema::PERCENTILE_COLUMNS,
+    }))
+}
+
+/// A built-in profile by name (`Profile`), as the core's JSON form has it.
+#[wasm_bindgen(skip_typescript)]
+pub fn profile(name: &str) -> Result<JsValue, JsValue> {
+    let profile = Profile::by_name(name).map_err(js_error)?;
+    js_value(&serde_json::to_string(&profile).map_err(js_error)?)
 }
 
 /// Analyzes whole inputs: a `Uint8Array`, a string, `{name, data}`, or an array of them.

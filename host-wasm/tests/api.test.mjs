@@ -36,8 +36,8 @@ test("analyze takes a string, bytes, or an array of them, and returns the docume
     assert.equal(Object.getPrototypeOf(r.traffic[0]), Object.prototype, "rows are plain objects");
     assert.deepEqual(r.window, {
       end: at,
-      traffic_start: "2026-11-22T12:00:00Z",
-      dependency_start: "2026-11-15T13:00:00Z",
+      trafficStart: "2026-11-22T12:00:00Z",
+      dependencyStart: "2026-11-15T13:00:00Z",
     });
     assert.equal(r.stats.points, 3);
     assert.equal(r.stats.inputs, Array.isArray(input) ? input.length : 1);
@@ -53,8 +53,8 @@ test("without at, the window ends at the next whole hour after the newest point,
 
 test("options take the CLI's spellings and ignore keys they do not know", () => {
   const r = planet.analyze(LP, { at, trafficWindow: "90m", dependencyWindow: "1d", format: "lp", strict: true, later: 1 });
-  assert.equal(r.window.traffic_start, "2026-11-22T11:30:00Z");
-  assert.equal(r.window.dependency_start, "2026-11-21T13:00:00Z");
+  assert.equal(r.window.trafficStart, "2026-11-22T11:30:00Z");
+  assert.equal(r.window.dependencyStart, "2026-11-21T13:00:00Z");
   assert.deepEqual(planet.analyze(LP, null), planet.analyze(LP, undefined));
 });
 
@@ -81,7 +81,7 @@ test("a bad line without strict is skipped into warnings with its line number", 
   const bad = "ingress,service=api garbage\n" + LP;
   const r = planet.analyze([{ name: "a.lp", data: bad }], { at });
   assert.equal(r.trafficNdjson, TRAFFIC);
-  assert.equal(r.stats.skipped_lines, 1);
+  assert.equal(r.stats.skippedLines, 1);
   assert.equal(r.warnings.length, 1);
   assert.equal(r.warnings[0].input, "a.lp");
   assert.equal(r.warnings[0].line, 1);
@@ -122,4 +122,52 @@ test("the package loads from ESM too (named exports of the CommonJS module)", as
   const esm = await import(join(root, "host-wasm", "pkg-node", "planet_wasm.js"));
   assert.equal(typeof esm.analyze, "function");
   assert.equal(esm.analyze(LP, { at }).trafficNdjson, TRAFFIC);
+});
+
+test("result objects speak camelCase; rows keep their BigQuery column names", () => {
+  const r = planet.analyze(LP, { at, minBandwidth: 2000 });
+  assert.deepEqual(Object.keys(r.window), ["end", "trafficStart", "dependencyStart"]);
+  assert.ok(Object.keys(r.stats).every((k) => !k.includes("_")), Object.keys(r.stats).join());
+  assert.equal(r.stats.belowMinBandwidth, 1);
+  assert.ok("traffic_bandwidth_bits_avg_1h" in r.traffic[0]);
+});
+
+test("the core's defaults and table schema are exported, and rows follow the schema's columns", () => {
+  const d = planet.defaults();
+  assert.equal(d.trafficWindow, "1h");
+  assert.equal(d.dependencyWindow, "7d");
+  assert.equal(d.profile, "planet-federator");
+  assert.ok(d.profiles.includes(d.profile));
+  assert.equal(d.federatorMinBandwidth, 1000);
+  assert.match(d.federatorExcludedPorts, /^22\|53\|/);
+  assert.ok(d.federatorExcludedAddresses.includes("prometheus"));
+  const t = planet.tables();
+  const r = planet.analyze(LP, { at, percentiles: true });
+  const names = (columns) => columns.map((c) => c.name);
+  assert.deepEqual(Object.keys(r.traffic[0]), [...names(t.traffic.columns), ...names(t.percentileColumns)]);
+  assert.deepEqual(Object.keys(r.dependency[0]), names(t.dependency.columns));
+  assert.equal(t.traffic.keyLen, 6);
+  assert.deepEqual(t.traffic.columns[3], {
+    name: "local_hostgroup_address",
+    type: "STRING",
+    mode: "NULLABLE",
+    description: "Local service address (tag address); NULL when empty",
+  });
+  // The defaults are the options' defaults: giving them changes nothing.
+  const given = { trafficWindow: d.trafficWindow, dependencyWindow: d.dependencyWindow, profile: d.profile };
+  assert.deepEqual(planet.analyze(LP, { at, ...given }), planet.analyze(LP, { at }));
+});
+
+test("a profile is chosen by name or given whole; an unknown one is refused", () => {
+  const federator = planet.profile("planet-federator");
+  assert.equal(federator.name, "planet-federator");
+  assert.equal(planet.analyze(LP, { at, profile: federator }).trafficNdjson, TRAFFIC);
+  // The same profile reading another measurement as ingress traffic.
+  const renamed = structuredClone(federator);
+  renamed.name = "inbound";
+  renamed.traffic[0].measurement = "inbound";
+  const r = planet.analyze(LP.replaceAll("ingress,", "inbound,"), { at, profile: renamed });
+  assert.equal(r.trafficNdjson, TRAFFIC);
+  assert.throws(() => planet.analyze(LP, { profile: "nope" }), /unknown profile "nope"/);
+  assert.throws(() => planet.profile("nope"), /unknown profile/);
 });

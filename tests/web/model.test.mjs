@@ -1,16 +1,22 @@
 // Unit tests of the page's pure functions (web/model.js), in Node.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createRequire } from "node:module";
 import {
   buildOptions,
   cliFlags,
+  columnNames,
   compare,
   dependencyEdges,
+  formDefaults,
   formatBandwidth,
   graphModel,
   parseRename,
   toDot,
 } from "../../web/model.js";
+
+/** The core's Node package (`make wasm`): the page takes its columns and defaults from it. */
+const planet = createRequire(import.meta.url)("../../host-wasm/pkg-node");
 
 const up = (local, remote, port, protocol = "tcp") => ({
   dependency_direction: "upstream",
@@ -113,4 +119,21 @@ test("comparison lists added and removed dependencies and traffic deltas", () =>
     c.traffic.map((t) => [t.remote_hostgroup, t.change, t.delta]),
     [["db", "changed", 50], ["search", "added", 10], ["cache", "removed", -20]],
   );
+});
+
+test("the page's columns and form defaults are the core's", () => {
+  const columns = columnNames(planet.tables());
+  assert.equal(columns.traffic[0], "inventory_date");
+  assert.equal(columns.traffic.length, 9);
+  assert.equal(columns.dependency.length, 10);
+  assert.deepEqual(columns.percentiles, [
+    "traffic_bandwidth_bits_p50_1h",
+    "traffic_bandwidth_bits_p95_1h",
+    "traffic_bandwidth_bits_p99_1h",
+  ]);
+  const form = formDefaults(planet.defaults());
+  assert.equal(form.trafficWindow, "1h");
+  assert.equal(form.dependencyWindow, "7d");
+  assert.match(form.excludePorts, /^22\|53\|111\|/);
+  assert.equal(form.minBandwidthHint, "off (the federator uses 1000)");
 });

@@ -11,7 +11,7 @@ pub(crate) mod line_protocol;
 pub(crate) mod query_json;
 
 use crate::aggregate::Aggregator;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::time::Precision;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -89,6 +89,7 @@ impl Format {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct LineError {
     pub(crate) message: String,
+    pub(crate) kind: ErrorKind,
     /// The part of the input to quote, when not the whole line; a line number when the
     /// problem is elsewhere than the current line (a buffered JSON document).
     pub(crate) quote: Option<String>,
@@ -97,7 +98,13 @@ pub(crate) struct LineError {
 
 impl LineError {
     pub(crate) fn new(message: impl Into<String>) -> Self {
-        LineError { message: message.into(), quote: None, line: None }
+        LineError { message: message.into(), kind: ErrorKind::Malformed, quote: None, line: None }
+    }
+
+    /// The same problem, of another kind than [`ErrorKind::Malformed`].
+    pub(crate) fn of_kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = kind;
+        self
     }
 }
 

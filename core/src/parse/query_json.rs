@@ -6,6 +6,7 @@
 //! or epoch integers (`epoch=ns|u|ms|s`, unit guessed unless `--precision` says it).
 
 use super::{Context, LineError, LineParser};
+use crate::error::ErrorKind;
 use crate::point::{AggregateColumn, AggregateValues, FieldValue, PointView};
 use crate::time::{parse_time_text, Precision};
 use serde::Deserialize;
@@ -96,15 +97,25 @@ fn time_of(value: Option<&Value>, precision: Precision) -> Option<i64> {
     }
 }
 
+/// The kind of an error the server put in its answer: InfluxDB names a query it gave up on
+/// `query-timeout limit exceeded` (and a few other timeouts), every other error is final.
+fn server_error_kind(error: &str) -> ErrorKind {
+    if error.contains("timeout") {
+        ErrorKind::QueryTimeout
+    } else {
+        ErrorKind::QueryFailed
+    }
+}
+
 impl QueryJsonParser {
     fn feed(&mut self, response: Response, ctx: &mut Context<'_>) -> Result<(), LineError> {
         if let Some(error) = response.error {
-            return Err(LineError::new(format!("the answer is an error: {error}")));
+            return Err(LineError::new(format!("the answer is an error: {error}")).of_kind(server_error_kind(&error)));
         }
         for result in &response.results {
             if let Some(error) = &result.error {
                 let id = result.statement_id.map_or(String::new(), |id| format!(" {id}"));
-                return Err(LineError::new(format!("statement{id} failed: {error}")));
+                return Err(LineError::new(format!("statement{id} failed: {error}")).of_kind(server_error_kind(error)));
             }
             self.last_partial = result.partial;
             for series in &result.series {
@@ -190,16 +201,23 @@ impl LineParser for QueryJsonParser {
                     Some(Err(e)) => {
                         let line = self.document_start + e.line() as u64 - 1;
                         let quote = doc.lines().nth(e.line().saturating_sub(1)).map(str::to_string);
-                        errors.push(LineError { message: format!("invalid json: {e}"), quote, line: Some(line) });
+                        errors.push(LineError {
+                            quote,
+                            line: Some(line),
+                            ..LineError::new(format!("invalid json: {e}"))
+                        });
                         break;
                     }
                 }
             }
         }
         if self.last_partial {
-            errors.push(LineError::new(
-                "the answer ends with a partial result: it was cut short (chunked transfer interrupted, or max-row-limit)",
-            ));
+            errors.push(
+                LineError::new(
+                    "the answer ends with a partial result: it was cut short (chunked transfer interrupted, or max-row-limit)",
+                )
+                .of_kind(ErrorKind::Truncated),
+            );
         }
         errors
     }

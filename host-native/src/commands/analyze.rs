@@ -5,7 +5,7 @@ use crate::engine::{EngineOutput, Session};
 use crate::output::write_atomically;
 use crate::table_print;
 use anyhow::{Context, Result};
-use planet_core::rows::to_csv;
+use planet_core::rows::{Encoding, TableTexts};
 use planet_core::whatif::with_percentiles;
 use planet_core::{Analysis, Options, WhatIf};
 use std::io::Read;
@@ -58,15 +58,14 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
     match &args.out {
         Some(dir) => {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            // With --percentiles the native engine keeps them; CSV and the printed table show them.
-            let extended = (!analysis.traffic_percentiles.is_empty())
-                .then(|| with_percentiles(&analysis.traffic, &analysis.traffic_percentiles));
-            let (ext, traffic, dependency) = match (args.out_format, &extended) {
+            let (ext, TableTexts { traffic, dependency }) = match args.out_format {
                 // The engine's own bytes: with --engine wasm, what the guest wrote (percentile
                 // columns included when asked for).
-                (OutFormat::Ndjson, _) => ("ndjson", output.traffic_ndjson.clone(), output.dependency_ndjson.clone()),
-                (OutFormat::Csv, None) => ("csv", to_csv(&analysis.traffic), to_csv(&analysis.dependency)),
-                (OutFormat::Csv, Some(rows)) => ("csv", to_csv(rows), to_csv(&analysis.dependency)),
+                OutFormat::Ndjson => (
+                    "ndjson",
+                    TableTexts { traffic: output.traffic_ndjson.clone(), dependency: output.dependency_ndjson.clone() },
+                ),
+                OutFormat::Csv => ("csv", analysis.render(Encoding::Csv)),
             };
             write_atomically(&dir.join(format!("traffic.{ext}")), traffic.as_bytes())?;
             write_atomically(&dir.join(format!("dependency.{ext}")), dependency.as_bytes())?;

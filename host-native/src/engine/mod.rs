@@ -12,7 +12,7 @@ pub mod wasm;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use planet_core::rows::to_ndjson;
+use planet_core::rows::{Encoding, TableTexts};
 use planet_core::{Analysis, Analyzer, Duration, Options, Tables};
 use std::io::Read;
 use std::path::PathBuf;
@@ -206,14 +206,8 @@ impl Session {
         match self {
             Session::Native(analyzer) => {
                 let analysis = analyzer.finish()?;
-                // With the `percentiles` what-if option the table carries its extra columns.
-                let traffic_ndjson = if analysis.traffic_percentiles.is_empty() {
-                    to_ndjson(&analysis.traffic)
-                } else {
-                    to_ndjson(&planet_core::whatif::with_percentiles(&analysis.traffic, &analysis.traffic_percentiles))
-                };
-                let dependency_ndjson = to_ndjson(&analysis.dependency);
-                Ok(EngineOutput { analysis, traffic_ndjson, dependency_ndjson })
+                let TableTexts { traffic, dependency } = analysis.render(Encoding::Ndjson);
+                Ok(EngineOutput { analysis, traffic_ndjson: traffic, dependency_ndjson: dependency })
             }
             Session::Wasm(session) => session.finish(),
             Session::Replay(recorded) => recorded.finish(),

@@ -238,13 +238,6 @@ struct Envelope {
     stats: AnalysisStats,
 }
 
-/// What the host sends to create an analyzer: the options and the profile (options skip it).
-#[derive(serde::Serialize)]
-struct GuestConfig<'a> {
-    options: &'a Options,
-    profile: &'a planet_core::Profile,
-}
-
 /// One analysis in one guest instance.
 #[derive(Debug)]
 pub struct Session {
@@ -278,7 +271,7 @@ impl Session {
             .ok_or_else(|| anyhow!("the WebAssembly module ({}) exports no memory", runtime.source))?;
         let mut session = Session { store, memory, exports, handle: 0, chunk_ptr: 0, limits };
         session.chunk_ptr = session.call(|s| s.exports.alloc.call(&mut s.store, GUEST_CHUNK), "allocating")?;
-        let config = serde_json::to_vec(&GuestConfig { options, profile: &options.profile })?;
+        let config = serde_json::to_vec(options)?;
         let handle = session.with_bytes(&config, |s, ptr, len| s.exports.new.call(&mut s.store, (ptr, len)))?;
         if handle == 0 {
             bail!("{}", session.output(0)?);

@@ -1,5 +1,5 @@
 //! Helpers shared by the CLI integration tests.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};

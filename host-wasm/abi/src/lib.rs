@@ -7,8 +7,8 @@
 //!
 //! The protocol, all integers are `u32` (wasm32 pointers and lengths):
 //! - `planet_alloc(len) -> ptr` and `planet_free(ptr, len)`: buffers the host writes into.
-//! - `planet_analyzer_new(config_ptr, config_len) -> handle`: the config is JSON
-//!   `{"options": <core Options>, "profile": <core Profile> | null}`; handle 0 means an error.
+//! - `planet_analyzer_new(options_ptr, options_len) -> handle`: the core's `Options` as JSON,
+//!   the profile included (a built-in one's name or a whole profile); handle 0 means an error.
 //! - `planet_analyzer_begin_input(handle, name_ptr, name_len)`, `planet_analyzer_push(handle,
 //!   ptr, len)`, `planet_analyzer_end_input(handle)` and `planet_analyzer_finish(handle)` return
 //!   0 for success and 1 for an error; `finish` releases the handle, `planet_analyzer_drop` too.
@@ -17,26 +17,15 @@
 //!   envelope `{"window", "warnings", "stats"}`, output 1 the traffic NDJSON and output 2 the
 //!   dependency NDJSON, byte for byte what `planet-bq analyze --out` writes.
 
-use planet_core::rows::to_ndjson;
-use planet_core::whatif::with_percentiles;
-use planet_core::{AnalysisStats, Analyzer, Options, ParseIssue, Profile, Window};
-use serde::{Deserialize, Serialize};
+use planet_core::rows::{Encoding, TableTexts};
+use planet_core::{AnalysisStats, Analyzer, Options, ParseIssue, Window};
+use serde::Serialize;
 use std::cell::RefCell;
 
 /// Status returned by the calls: success.
 const OK: u32 = 0;
 /// Status returned by the calls: failure, the message is output 0.
 const FAILED: u32 = 1;
-
-/// What the host sends to create an analyzer.
-#[derive(Debug, Deserialize)]
-struct Config {
-    #[serde(default)]
-    options: Options,
-    /// `None` keeps the options' default profile (planet-federator).
-    #[serde(default)]
-    profile: Option<Profile>,
-}
 
 /// Everything of an analysis except the two tables, which travel as NDJSON.
 #[derive(Debug, Serialize)]
@@ -109,7 +98,7 @@ pub unsafe extern "C" fn planet_free(ptr: *mut u8, len: usize) {
     drop(unsafe { Vec::from_raw_parts(ptr, 0, len) });
 }
 
-/// Creates an analyzer from the JSON config; returns its handle, or 0 with the error in output 0.
+/// Creates an analyzer from the JSON options; returns its handle, or 0 with the error in output 0.
 ///
 /// # Safety
 /// `ptr..ptr+len` must be readable guest memory.
@@ -119,12 +108,7 @@ pub unsafe extern "C" fn planet_analyzer_new(ptr: *const u8, len: usize) -> u32 
     let bytes = unsafe { slice(ptr, len) };
     let mut handle = 0;
     call(|state| {
-        let config: Config = serde_json::from_slice(bytes).map_err(|e| format!("invalid options: {e}"))?;
-        let mut options = config.options;
-        if let Some(profile) = config.profile {
-            profile.validate().map_err(|e| e.to_string())?;
-            options.profile = profile;
-        }
+        let options: Options = serde_json::from_slice(bytes).map_err(|e| format!("invalid options: {e}"))?;
         state.analyzers.push(Some(Analyzer::new(options)));
         handle = state.analyzers.len() as u32;
         Ok(())
@@ -172,14 +156,8 @@ pub extern "C" fn planet_analyzer_finish(handle: u32) -> u32 {
         let analysis = slot.ok_or("invalid analyzer handle")?.finish().map_err(|e| e.to_string())?;
         let envelope = Envelope { window: &analysis.window, warnings: &analysis.warnings, stats: &analysis.stats };
         let envelope = serde_json::to_vec(&envelope).map_err(|e| e.to_string())?;
-        // With the `percentiles` what-if option the traffic table carries its extra columns, as
-        // `planet-bq analyze --percentiles` writes it.
-        let traffic = if analysis.traffic_percentiles.is_empty() {
-            to_ndjson(&analysis.traffic)
-        } else {
-            to_ndjson(&with_percentiles(&analysis.traffic, &analysis.traffic_percentiles))
-        };
-        state.outputs = [envelope, traffic.into_bytes(), to_ndjson(&analysis.dependency).into_bytes()];
+        let TableTexts { traffic, dependency } = analysis.render(Encoding::Ndjson);
+        state.outputs = [envelope, traffic.into_bytes(), dependency.into_bytes()];
         Ok(())
     })
 }
@@ -223,7 +201,7 @@ mod tests {
 
     #[test]
     fn a_pushed_input_comes_back_as_the_cli_ndjson() {
-        let h = new_analyzer(r#"{"options":{"at":"2026-11-22T13:00:00Z"}}"#);
+        let h = new_analyzer(r#"{"at":"2026-11-22T13:00:00Z"}"#);
         assert_ne!(h, 0, "{}", output(0));
         let name = "a.lp";
         let data = "ingress,service=api,remote_service=web bandwidth_bps=1500 1795349886000000000\n";
@@ -251,7 +229,7 @@ mod tests {
 
     #[test]
     fn a_strict_parse_error_carries_file_line_and_quote() {
-        let h = new_analyzer(r#"{"options":{"strict":true}}"#);
+        let h = new_analyzer(r#"{"strict":true}"#);
         let name = "bad.lp";
         let data = "ingress,service=api bandwidth_bps=1 1795349886000000000\nnot line protocol at all\n";
         // SAFETY: live Rust slices.
@@ -268,8 +246,15 @@ mod tests {
 
     #[test]
     fn bad_options_are_refused_with_the_reason() {
-        assert_eq!(new_analyzer(r#"{"options":{"trafficWindow":"90"}}"#), 0);
+        assert_eq!(new_analyzer(r#"{"trafficWindow":"90"}"#), 0);
         assert!(output(0).contains("invalid duration"), "{}", output(0));
+    }
+
+    #[test]
+    fn a_profile_is_named_or_given_inline_in_the_options() {
+        assert_ne!(new_analyzer(r#"{"profile":"planet-federator"}"#), 0, "{}", output(0));
+        assert_eq!(new_analyzer(r#"{"profile":"nope"}"#), 0);
+        assert!(output(0).contains("unknown profile"), "{}", output(0));
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use super::jobs::Rest;
 use super::{
-    auth, columns, compare_schema, insert_id, key_columns, load, row_key, schema_of, storage_write, BigQuery,
-    BigQueryConfig, WriteMethod, CLUSTERING,
+    auth, columns, compare_schema, insert_id, key_columns, load, row_key, schema_of, storage_write, table_of, BigQuery,
+    BigQueryConfig, WriteMethod,
 };
 use crate::job::{Job, JobWindow};
 use crate::sink::WriteReport;
@@ -174,14 +174,11 @@ impl BigQuery {
                 ))
             }
             Err(e) if not_found(&e) => {
-                let description = match job {
-                    Job::Traffic => "Hourly traffic between service pairs (planet-bq)",
-                    Job::Dependency => "Service dependencies over 7 days, daily (planet-bq)",
-                };
+                let spec = table_of(job);
                 let table = Table::new(&c.project, &c.dataset, table_id, schema_of(columns))
-                    .description(description)
-                    .time_partitioning(TimePartitioning::per_day().field("inventory_date"))
-                    .clustering(Clustering { fields: Some(CLUSTERING.iter().map(|s| s.to_string()).collect()) });
+                    .description(spec.description)
+                    .time_partitioning(TimePartitioning::per_day().field(spec.partitioning))
+                    .clustering(Clustering { fields: Some(spec.clustering.iter().map(|s| s.to_string()).collect()) });
                 self.client
                     .table()
                     .create(table)
@@ -212,8 +209,8 @@ impl BigQuery {
                     let (p, n) = compare_schema(columns, &table.schema);
                     problems.extend(p.into_iter().map(|x| format!("table {name}: {x}")));
                     notes.extend(n.into_iter().map(|x| format!("table {name}: {x}")));
-                    let partitioned =
-                        table.time_partitioning.as_ref().and_then(|p| p.field.as_deref()) == Some("inventory_date");
+                    let partitioned = table.time_partitioning.as_ref().and_then(|p| p.field.as_deref())
+                        == Some(table_of(job).partitioning);
                     if !partitioned {
                         notes
                             .push(format!("table {name}: not partitioned on inventory_date (re-run checks scan more)"));

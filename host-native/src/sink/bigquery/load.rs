@@ -24,9 +24,7 @@ const MAX_ATTEMPTS: usize = 20;
 pub(super) fn schema_json(job: Job) -> Value {
     let fields: Vec<Value> = columns(job)
         .iter()
-        .map(|(name, ty, required, description)| {
-            json!({"name": name, "type": ty, "mode": if *required { "REQUIRED" } else { "NULLABLE" }, "description": description})
-        })
+        .map(|c| json!({"name": c.name, "type": c.column_type.name(), "mode": c.mode.name(), "description": c.description}))
         .collect();
     json!({ "fields": fields })
 }

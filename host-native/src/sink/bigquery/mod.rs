@@ -4,8 +4,9 @@
 //! No duplicates on re-run: before writing a window, the sink reads the keys the table already
 //! holds for that `inventory_date` and writes only the rows whose key is missing. A row's key is
 //! every column but the measured values (traffic: direction and the four hostgroup columns;
-//! dependency: every column). With insertAll each row also carries a deterministic insertId (SHA-256 of the table
-//! and the key), so a request retried after a lost answer is not applied twice either.
+//! dependency: every column). With insertAll each row also carries a deterministic insertId
+//! (SHA-256 of the table and the key), so a request retried after a lost answer is not applied
+//! twice either.
 
 mod auth;
 mod client;
@@ -26,57 +27,20 @@ use gcp_bigquery_client::model::field_type::FieldType;
 use gcp_bigquery_client::model::table_field_schema::TableFieldSchema;
 use gcp_bigquery_client::model::table_schema::TableSchema;
 use planet_core::rows::TableRow;
+use planet_core::schema::{self, Column, ColumnType};
 
-/// Columns of one table: name, type, REQUIRED, description.
-type Column = (&'static str, &'static str, bool, &'static str);
-
-/// The traffic table (REFERENCE.md, "Output tables").
-pub const TRAFFIC_SCHEMA: [Column; 9] = [
-    ("inventory_date", "TIMESTAMP", true, "End (exclusive) of the hour the row covers: the job's window end"),
-    ("traffic_direction", "STRING", true, "ingress or egress: the InfluxDB measurement"),
-    ("local_hostgroup", "STRING", true, "Local service (tag service)"),
-    ("local_hostgroup_address", "STRING", false, "Local service address (tag address); NULL when empty"),
-    ("remote_hostgroup", "STRING", true, "Remote service (tag remote_service)"),
-    ("remote_hostgroup_address", "STRING", false, "Remote service address (tag remote_address); NULL when empty"),
-    ("traffic_bandwidth_bits_min_1h", "INTEGER", true, "Minimum bandwidth over the hour in bits per second, truncated"),
-    ("traffic_bandwidth_bits_max_1h", "INTEGER", true, "Maximum bandwidth over the hour in bits per second, truncated"),
-    ("traffic_bandwidth_bits_avg_1h", "INTEGER", true, "Mean bandwidth over the hour in bits per second, truncated"),
-];
-
-/// The dependency table (REFERENCE.md, "Output tables").
-pub const DEPENDENCY_SCHEMA: [Column; 10] = [
-    ("inventory_date", "TIMESTAMP", true, "End (exclusive) of the 7-day window the row covers: the job's window end"),
-    ("dependency_direction", "STRING", true, "upstream or downstream: the InfluxDB measurement"),
-    ("protocol", "STRING", true, "Protocol (tag protocol)"),
-    ("local_hostgroup_process_name", "STRING", false, "Local process (tag process_name); NULL when empty"),
-    ("local_hostgroup", "STRING", true, "Local service (tag service)"),
-    ("local_hostgroup_address", "STRING", false, "Local service address (tag address); NULL when empty"),
-    ("local_hostgroup_address_port", "STRING", false, "Local port of downstream rows (tag port); NULL otherwise"),
-    ("remote_hostgroup", "STRING", true, "Remote service (tag upstream_service or downstream_service)"),
-    (
-        "remote_hostgroup_address",
-        "STRING",
-        false,
-        "Remote address (tag upstream_address or downstream_address); NULL when empty",
-    ),
-    (
-        "remote_hostgroup_address_port",
-        "STRING",
-        false,
-        "Remote port of upstream rows (tag upstream_port); NULL otherwise",
-    ),
-];
-
-/// The columns of a job's table.
-fn columns(job: Job) -> &'static [Column] {
+/// The table of a job, as the core declares it (columns, modes, descriptions, key).
+fn table_of(job: Job) -> &'static schema::Table {
     match job {
-        Job::Traffic => &TRAFFIC_SCHEMA,
-        Job::Dependency => &DEPENDENCY_SCHEMA,
+        Job::Traffic => &schema::TRAFFIC,
+        Job::Dependency => &schema::DEPENDENCY,
     }
 }
 
-/// Columns clustering both tables: the hostgroups, which queries filter on.
-const CLUSTERING: [&str; 2] = ["local_hostgroup", "remote_hostgroup"];
+/// The columns of a job's table.
+fn columns(job: Job) -> &'static [Column] {
+    table_of(job).columns
+}
 
 /// Settings of the BigQuery sink.
 #[derive(Debug, Clone)]
@@ -150,10 +114,7 @@ pub fn insert_id(table: &str, key: &[Option<String>]) -> String {
 
 /// The key columns of a table: every column but the measured values.
 fn key_columns(job: Job) -> Vec<&'static str> {
-    match job {
-        Job::Traffic => TRAFFIC_SCHEMA[..6].iter().map(|c| c.0).collect(),
-        Job::Dependency => DEPENDENCY_SCHEMA.iter().map(|c| c.0).collect(),
-    }
+    table_of(job).key_columns().iter().map(|c| c.name).collect()
 }
 
 /// The key of a row: its cells of the key columns, `inventory_date` first.
@@ -166,14 +127,14 @@ fn schema_of(columns: &[Column]) -> TableSchema {
     TableSchema::new(
         columns
             .iter()
-            .map(|(name, ty, required, description)| {
-                let mut field = match *ty {
-                    "TIMESTAMP" => TableFieldSchema::timestamp(name),
-                    "INTEGER" => TableFieldSchema::integer(name),
-                    _ => TableFieldSchema::string(name),
+            .map(|c| {
+                let mut field = match c.column_type {
+                    ColumnType::Timestamp => TableFieldSchema::timestamp(c.name),
+                    ColumnType::Integer => TableFieldSchema::integer(c.name),
+                    ColumnType::String => TableFieldSchema::string(c.name),
                 };
-                field.mode = Some(if *required { "REQUIRED" } else { "NULLABLE" }.to_string());
-                field.description = Some(description.to_string());
+                field.mode = Some(c.mode.name().to_string());
+                field.description = Some(c.description.to_string());
                 field
             })
             .collect(),
@@ -196,7 +157,8 @@ pub fn compare_schema(expected: &[Column], actual: &TableSchema) -> (Vec<String>
     let mut problems = Vec::new();
     let mut notes = Vec::new();
     let fields = actual.fields().clone().unwrap_or_default();
-    for (name, ty, required, description) in expected {
+    for &Column { name, column_type, mode: want, description } in expected {
+        let ty = column_type.name();
         let Some(f) = fields.iter().find(|f| f.name == *name) else {
             problems.push(format!("column {name} is missing"));
             continue;
@@ -206,16 +168,16 @@ pub fn compare_schema(expected: &[Column], actual: &TableSchema) -> (Vec<String>
             problems.push(format!("column {name} is {actual_type}, expected {ty}"));
         }
         let mode = f.mode.clone().unwrap_or_else(|| "NULLABLE".to_string()).to_uppercase();
-        let want = if *required { "REQUIRED" } else { "NULLABLE" };
+        let want = want.name();
         if mode != want {
             problems.push(format!("column {name} is {mode}, expected {want}"));
         }
-        if f.description.as_deref().unwrap_or("") != *description {
+        if f.description.as_deref().unwrap_or("") != description {
             notes.push(format!("column {name} has another description"));
         }
     }
     for f in &fields {
-        if !expected.iter().any(|c| c.0 == f.name) {
+        if !expected.iter().any(|c| c.name == f.name) {
             let mode = f.mode.clone().unwrap_or_else(|| "NULLABLE".to_string()).to_uppercase();
             if mode == "REQUIRED" {
                 problems.push(format!("extra column {} is REQUIRED (inserts would fail)", f.name));
@@ -328,17 +290,17 @@ mod tests {
 
     #[test]
     fn schema_differences_are_reported_by_column() {
-        let mut schema = schema_of(&TRAFFIC_SCHEMA);
+        let mut schema = schema_of(schema::TRAFFIC.columns);
         let mut fields = schema.fields.take().expect("fields");
         fields[1].mode = Some("NULLABLE".into());
         fields[7] = TableFieldSchema::string("traffic_bandwidth_bits_max_1h");
         fields[7].mode = Some("REQUIRED".into());
-        fields[7].description = Some(TRAFFIC_SCHEMA[7].3.into());
+        fields[7].description = Some(schema::TRAFFIC.columns[7].description.into());
         fields.remove(8);
         let mut extra = TableFieldSchema::string("note");
         extra.mode = Some("NULLABLE".into());
         fields.push(extra);
-        let (problems, notes) = compare_schema(&TRAFFIC_SCHEMA, &TableSchema::new(fields));
+        let (problems, notes) = compare_schema(schema::TRAFFIC.columns, &TableSchema::new(fields));
         assert_eq!(
             problems,
             [
@@ -348,7 +310,7 @@ mod tests {
             ]
         );
         assert_eq!(notes, ["extra column note"]);
-        let (problems, notes) = compare_schema(&TRAFFIC_SCHEMA, &schema_of(&TRAFFIC_SCHEMA));
+        let (problems, notes) = compare_schema(schema::TRAFFIC.columns, &schema_of(schema::TRAFFIC.columns));
         assert!(problems.is_empty() && notes.is_empty());
     }
 }

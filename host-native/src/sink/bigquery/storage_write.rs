@@ -24,6 +24,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use backon::Retryable;
 use gcp_bigquery_client::google::cloud::bigquery::storage::v1 as api;
 use planet_core::rows::TableRow;
+use planet_core::schema::{ColumnType, Mode};
 use prost_types::field_descriptor_proto::{Label, Type};
 use prost_types::{DescriptorProto, FieldDescriptorProto};
 use serde_json::{json, Value};
@@ -69,11 +70,11 @@ fn descriptor(job: Job) -> DescriptorProto {
         field: columns(job)
             .iter()
             .enumerate()
-            .map(|(i, (name, ty, required, _))| FieldDescriptorProto {
-                name: Some((*name).to_string()),
+            .map(|(i, c)| FieldDescriptorProto {
+                name: Some(c.name.to_string()),
                 number: Some(i as i32 + 1),
-                label: Some((if *required { Label::Required } else { Label::Optional }) as i32),
-                r#type: Some((if matches!(*ty, "INTEGER" | "TIMESTAMP") { Type::Int64 } else { Type::String }) as i32),
+                label: Some((if c.mode == Mode::Required { Label::Required } else { Label::Optional }) as i32),
+                r#type: Some((if c.column_type == ColumnType::String { Type::String } else { Type::Int64 }) as i32),
                 ..Default::default()
             })
             .collect(),
@@ -84,20 +85,21 @@ fn descriptor(job: Job) -> DescriptorProto {
 /// One row in the wire format of [`descriptor`].
 fn encode(job: Job, cells: &[Option<String>]) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
-    for (i, (cell, (name, ty, _, _))) in cells.iter().zip(columns(job)).enumerate() {
+    for (i, (cell, column)) in cells.iter().zip(columns(job)).enumerate() {
         let Some(value) = cell else { continue };
         let tag = i as u32 + 1;
-        match *ty {
-            "INTEGER" => {
+        let name = column.name;
+        match column.column_type {
+            ColumnType::Integer => {
                 let v: i64 = value.parse().with_context(|| format!("column {name}: {value:?} is not an integer"))?;
                 prost::encoding::int64::encode(tag, &v, &mut buf);
             }
-            "TIMESTAMP" => {
+            ColumnType::Timestamp => {
                 let t: planet_core::Timestamp =
                     value.parse().map_err(|e| anyhow!("column {name}: {value:?} is not a timestamp: {e}"))?;
                 prost::encoding::int64::encode(tag, &t.0.div_euclid(1000), &mut buf);
             }
-            _ => prost::encoding::string::encode(tag, value, &mut buf),
+            ColumnType::String => prost::encoding::string::encode(tag, value, &mut buf),
         }
     }
     Ok(buf)

@@ -164,7 +164,7 @@ fn classify_answer_error(where_: &str, what: &str, e: &anyhow::Error) -> QueryEr
     let text = format!("{e:#}");
     // A cut answer or a server-side timeout may well succeed next time; a missing database,
     // a bad query or a refused permission will not.
-    let transient = text.contains("cut short") || text.contains("timeout");
+    let transient = e.downcast_ref::<planet_core::Error>().is_some_and(|e| e.kind().may_succeed_later());
     QueryError { transient, message: format!("{where_}: {text}{what}") }
 }
 
@@ -219,10 +219,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn statement_errors_are_permanent_and_cut_answers_transient() {
-        let e = anyhow::anyhow!("answer:1: statement 0 failed: database not found: nope");
-        assert!(!classify_answer_error("q", "", &e).transient);
-        let e = anyhow::anyhow!("the answer ends with a partial result: it was cut short");
-        assert!(classify_answer_error("q", "", &e).transient);
+    fn statement_errors_are_permanent_and_cut_answers_and_timeouts_transient() {
+        let answer = |text: &str| {
+            let options = planet_core::Options { strict: true, ..planet_core::Options::default() };
+            let e = planet_core::analyze([("answer", text.as_bytes())], options).expect_err("refused answer");
+            classify_answer_error("q", "", &anyhow::Error::new(e))
+        };
+        assert!(!answer(r#"{"results":[{"statement_id":0,"error":"database not found: nope"}]}"#).transient);
+        assert!(answer(r#"{"results":[{"statement_id":0,"error":"query-timeout limit exceeded"}]}"#).transient);
+        assert!(answer(r#"{"results":[{"statement_id":0,"partial":true}]}"#).transient);
     }
 }

@@ -1,0 +1,56 @@
+//! Merging two aggregators of the same profile and window.
+
+use super::group_key::{push_key_part, start_key};
+use super::partial::merge_into;
+use super::Aggregator;
+
+impl Aggregator {
+    /// Merges another aggregator built with the same profile and window.
+    pub fn merge(&mut self, other: Aggregator) {
+        self.stats.add(&other.stats);
+        if let Some(n) = other.newest {
+            self.note_time(n);
+        }
+        for g in other.traffic {
+            start_key(&mut self.key, g.rule);
+            g.tags.iter().for_each(|t| push_key_part(&mut self.key, t));
+            match self.traffic_index.get(self.key.as_slice()) {
+                Some(&i) => {
+                    let mine = &mut self.traffic[i];
+                    if let Some(p) = &g.aggregated {
+                        merge_into(&mut mine.aggregated, p);
+                    }
+                    for (b, p) in &g.buckets {
+                        match mine.buckets.iter_mut().find(|(mb, _)| mb == b) {
+                            Some((_, mp)) => mp.merge(p),
+                            None => mine.buckets.push((*b, p.clone())),
+                        }
+                    }
+                }
+                None => {
+                    self.traffic_index.insert(self.key.as_slice().into(), self.traffic.len());
+                    self.traffic.push(g);
+                }
+            }
+        }
+        for g in other.dependency {
+            start_key(&mut self.key, g.rule);
+            g.tags.iter().for_each(|t| push_key_part(&mut self.key, t));
+            match self.dependency_index.get(self.key.as_slice()) {
+                Some(&i) => {
+                    let mine = &mut self.dependency[i];
+                    mine.in_window += g.in_window;
+                    mine.aggregated |= g.aggregated;
+                    mine.last = match (mine.last, g.last) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
+                None => {
+                    self.dependency_index.insert(self.key.as_slice().into(), self.dependency.len());
+                    self.dependency.push(g);
+                }
+            }
+        }
+    }
+}

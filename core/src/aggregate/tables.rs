@@ -1,0 +1,118 @@
+//! The rows of both tables from an aggregator's groups.
+
+use super::partial::{merge_into, Partial};
+use super::window::Window;
+use super::Aggregator;
+use crate::rows::{nullable, truncate, DependencyRow, TrafficRow};
+use crate::time::Timestamp;
+use crate::whatif::Percentiles;
+use std::collections::BTreeMap;
+
+impl Aggregator {
+    /// The window the tables cover: the explicit one, or the one ending at the next whole hour
+    /// after the newest point; `None` for an input without any point of the profile.
+    pub fn window(&self) -> Option<Window> {
+        let end = self.spec.at.or_else(|| self.newest.map(|n| Timestamp(n).next_hour()))?;
+        Some(Window::ending_at(end, &self.spec))
+    }
+
+    /// The rows of both tables, sorted by their columns.
+    pub fn tables(&self) -> Tables {
+        let Some(window) = self.window() else {
+            return Tables {
+                window: None,
+                traffic: Vec::new(),
+                dependency: Vec::new(),
+                traffic_percentiles: Vec::new(),
+            };
+        };
+        let first_bucket = self.first_bucket(window.end);
+        // Keyed by rule and (renamed) tags, so that hostgroups renamed to one name merge.
+        let mut groups: BTreeMap<(usize, [String; 4]), Partial> = BTreeMap::new();
+        for g in &self.traffic {
+            let mut total = g.aggregated.clone();
+            for (b, p) in &g.buckets {
+                if *b >= first_bucket {
+                    merge_into(&mut total, p);
+                }
+            }
+            let Some(p) = total else { continue };
+            let mut tags = g.tags.clone();
+            for i in [0, 2] {
+                tags[i] = self.what_if.renamed(&tags[i]).to_string();
+            }
+            if !self.what_if.keeps_traffic(&tags) {
+                continue;
+            }
+            match groups.entry((g.rule, tags)) {
+                std::collections::btree_map::Entry::Occupied(mut e) => e.get_mut().merge(&p),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(p);
+                }
+            }
+        }
+        let mut traffic = Vec::with_capacity(groups.len());
+        for ((rule, tags), p) in groups {
+            let r = &self.profile.traffic[rule];
+            let percentiles = p.histogram.as_ref().and_then(|h| Percentiles::of(h, p.min, p.max));
+            let [local, local_address, remote, remote_address] = tags;
+            let row = TrafficRow {
+                inventory_date: window.end,
+                traffic_direction: r.direction.clone(),
+                local_hostgroup: local,
+                local_hostgroup_address: nullable(&local_address),
+                remote_hostgroup: remote,
+                remote_hostgroup_address: nullable(&remote_address),
+                traffic_bandwidth_bits_min_1h: truncate(p.min),
+                traffic_bandwidth_bits_max_1h: truncate(p.max),
+                traffic_bandwidth_bits_avg_1h: truncate(p.mean()),
+            };
+            traffic.push((row, percentiles));
+        }
+        let mut dependency = Vec::new();
+        for g in &self.dependency {
+            let present = g.aggregated
+                || g.in_window > 0
+                || (self.spec.at.is_none() && g.last.is_some_and(|l| l >= window.dependency_start.0));
+            if !present {
+                continue;
+            }
+            let r = &self.profile.dependency[g.rule];
+            let t = &g.tags;
+            dependency.push(DependencyRow {
+                inventory_date: window.end,
+                dependency_direction: r.direction.clone(),
+                protocol: t[0].clone(),
+                local_hostgroup_process_name: nullable(&t[1]),
+                local_hostgroup: t[2].clone(),
+                local_hostgroup_address: nullable(&t[3]),
+                local_hostgroup_address_port: nullable(&t[4]),
+                remote_hostgroup: t[5].clone(),
+                remote_hostgroup_address: nullable(&t[6]),
+                remote_hostgroup_address_port: nullable(&t[7]),
+            });
+        }
+        traffic.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        dependency.sort_unstable();
+        self.what_if.apply_to_dependencies(&mut dependency);
+        let (traffic, mut traffic_percentiles): (Vec<_>, Vec<_>) = traffic.into_iter().unzip();
+        if !self.what_if.percentiles {
+            traffic_percentiles.clear();
+        }
+        Tables { window: Some(window), traffic, dependency, traffic_percentiles }
+    }
+}
+
+/// The two tables of one window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tables {
+    /// The window used; `None` when the input held no point to place one.
+    pub window: Option<Window>,
+    /// Hourly traffic rows, sorted.
+    pub traffic: Vec<TrafficRow>,
+    /// Daily dependency rows, sorted.
+    pub dependency: Vec<DependencyRow>,
+    /// Percentiles of each traffic row, in the same order, with the `percentiles` what-if
+    /// option; empty otherwise.
+    pub traffic_percentiles: Vec<Option<Percentiles>>,
+}
