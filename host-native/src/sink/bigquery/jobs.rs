@@ -158,9 +158,17 @@ pub(super) async fn insert(bq: &BigQuery, body: &Value, data: Option<&[u8]>) -> 
             .await
         }
     };
+    let job_id = body.pointer("/jobReference/jobId").and_then(Value::as_str).unwrap_or_default();
     match result {
         Ok(job) => Ok(Inserted::Created(job)),
         Err(e) if e.status == Some(409) => Ok(Inserted::Exists),
+        // Another request with the same ID may have won a race the server did not answer with
+        // 409 (the local-bigquery emulator checks and stores in two steps and then answers 400):
+        // if the job exists, it is the same job.
+        Err(e) if e.status.is_some() && !job_id.is_empty() && get(bq, job_id).await.is_ok() => {
+            tracing::debug!(job_id, error = %e, "inserting the job failed, but a job with its ID exists");
+            Ok(Inserted::Exists)
+        }
         Err(e) => Err(anyhow!("{e}")),
     }
 }
