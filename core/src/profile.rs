@@ -2,7 +2,7 @@
 //!
 //! The mapping is data, not code, so other schemas (raw planet-exporter metrics, other traffic
 //! sources) can be added as profiles without reshaping the core. The default profile is the
-//! schema planet-federator writes (REFERENCE.md, "InfluxDB schema written by planet-federator").
+//! schema planet-federator writes (docs/REFERENCE.md, "InfluxDB schema written by planet-federator").
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};

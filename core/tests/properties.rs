@@ -1,4 +1,4 @@
-//! Property tests of the invariants the tables rely on (issue 2): input order does not matter,
+//! Property tests of the invariants the tables rely on: input order does not matter,
 //! chunks can be cut anywhere, analyzers of parts merge into the analysis of the whole, and
 //! pre-aggregated MIN/MAX/SUM/COUNT rows of disjoint slices give the rows of the raw points.
 

@@ -1,4 +1,4 @@
-// Benchmark of issue 4: one >= 1M-point line-protocol input analyzed natively
+// WebAssembly benchmark: one >= 1M-point line-protocol input analyzed natively
 // (planet-bq --engine native), under wasmtime (planet-bq --engine wasm) and under Node (the
 // Node package), as ratios from one run; and the size of the browser .wasm, raw and gzipped.
 // PLANET_BQ is a release planet-bq with the module inside (`make bench-wasm` builds it).

@@ -1,7 +1,7 @@
 """A real InfluxDB 1.x as the oracle: start it, write line protocol, ask it questions.
 
 Python 3 standard library only. Everything the test vectors and the parity test expect comes
-from the answers of the server to the reference queries of the original tool (REFERENCE.md),
+from the answers of the server to the reference queries of the original tool (docs/REFERENCE.md),
 never from planet-bq's own code.
 """
 

@@ -1,7 +1,7 @@
 //! `planet-fleetgen`: deterministic, realistic planet-federator data for tests and benchmarks.
 //!
 //! A fleet is `hostgroups` services and `pairs` series. Each series is one of the four
-//! measurements planet-federator writes (REFERENCE.md, "InfluxDB schema written by
+//! measurements planet-federator writes (docs/REFERENCE.md, "InfluxDB schema written by
 //! planet-federator"): `ingress`/`egress` with a `bandwidth_bps` float, `upstream`/`downstream`
 //! with `service_dependency=1i`. Every 30 s tick writes one point per series, all stamped with
 //! the same time (the federator job's start time, a little after the half minute). Tags look

@@ -1,4 +1,4 @@
-//! `planet-bench`: the figures of BENCHMARKS.md ("Core (issue 2)") in one run.
+//! `planet-bench`: the figures of BENCHMARKS.md ("Core") in one run.
 //!
 //! 1. Generates one fleet (default 1M points) as line protocol, CSV and chunked JSON.
 //! 2. Core throughput per format: the file in memory, pushed in 1 MiB chunks through one
@@ -215,7 +215,7 @@ fn write_lines(host: &str, lines: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// The reference queries of the original (REFERENCE.md) with explicit time bounds.
+/// The reference queries of the original (docs/REFERENCE.md, "The queries") with explicit time bounds.
 fn reference_queries(traffic: (i64, i64), dependency: (i64, i64)) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for direction in ["ingress", "egress"] {
