@@ -1,4 +1,6 @@
 //! One module per subcommand.
 
 pub mod analyze;
+pub mod completions;
 pub mod live;
+pub mod man;
