@@ -1,8 +1,10 @@
 //! `planet-bq completions SHELL`: the shell's completion script on standard output.
 
 use crate::cli::Cli;
+use anyhow::Context;
 use clap::{Args, CommandFactory};
 use clap_complete::Shell;
+use std::io::Write;
 
 /// Options of `planet-bq completions`.
 #[derive(Debug, Clone, Args)]
@@ -14,9 +16,12 @@ pub struct CompletionsArgs {
 
 /// Writes the completion script of every subcommand and flag for `args.shell`.
 pub fn run(args: CompletionsArgs) -> anyhow::Result<()> {
+    // Generated into memory first: clap_complete panics when its writer fails (a closed pipe,
+    // as with `| head`), and an error message is the better answer.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "planet-bq", &mut script);
     let mut out = std::io::stdout().lock();
-    clap_complete::generate(args.shell, &mut Cli::command(), "planet-bq", &mut out);
-    Ok(())
+    out.write_all(&script).and_then(|()| out.flush()).context("writing the completion script")
 }
 
 #[cfg(test)]
