@@ -42,6 +42,10 @@ pub enum Command {
     Init(LiveArgs),
     /// Check that InfluxDB and the destination are reachable and as expected; non-zero exit if not.
     Check(LiveArgs),
+    /// Print the completion script of a shell (bash, zsh, fish, elvish, powershell).
+    Completions(crate::commands::completions::CompletionsArgs),
+    /// Print the man page (roff) of planet-bq or of one subcommand, or write them all.
+    Man(crate::commands::man::ManArgs),
 }
 
 /// Output encodings of table files.

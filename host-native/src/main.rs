@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     let args = planet_bq::args::default_subcommand(planet_bq::args::normalize(std::env::args_os()));
     let cli = Cli::parse_from(args);
     let live = match &cli.command {
-        Command::Analyze(_) => None,
+        Command::Analyze(_) | Command::Completions(_) | Command::Man(_) => None,
         Command::Run(a) => Some(a.live.clone()),
         Command::Once(a) => Some(a.live.clone()),
         Command::Backfill(a) => Some(a.live.clone()),
@@ -23,6 +23,8 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Analyze(args) => commands::analyze::run(args),
+        Command::Completions(args) => commands::completions::run(args),
+        Command::Man(args) => commands::man::run(args),
         command => match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
             Ok(runtime) => runtime.block_on(async move {
                 match command {
@@ -31,7 +33,7 @@ fn main() -> ExitCode {
                     Command::Backfill(a) => commands::backfill::backfill(a).await,
                     Command::Init(a) => commands::init::init(a).await,
                     Command::Check(a) => commands::check::check(a).await,
-                    Command::Analyze(_) => Ok(()),
+                    Command::Analyze(_) | Command::Completions(_) | Command::Man(_) => Ok(()),
                 }
             }),
             Err(e) => Err(anyhow::Error::new(e).context("starting the async runtime")),

@@ -3,7 +3,9 @@
 pub mod analyze;
 pub mod backfill;
 pub mod check;
+pub mod completions;
 pub mod init;
+pub mod man;
 pub mod once;
 pub mod run;
 pub mod setup;
