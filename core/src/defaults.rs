@@ -23,7 +23,7 @@ pub const DEPENDENCY_WINDOW_TEXT: &str = "7d";
 pub const PROFILE: &str = "planet-federator";
 
 /// Names of the built-in profiles ([`crate::Profile::by_name`] knows each).
-pub const PROFILES: &[&str] = &[PROFILE];
+pub const PROFILES: &[&str] = &[PROFILE, "planet-exporter"];
 
 /// The bandwidth (bit/s) at or below which the federator drops a pair, as a suggestion for the
 /// `min_bandwidth` what-if option.

@@ -25,6 +25,7 @@ pub mod analyzer;
 pub mod defaults;
 pub mod error;
 pub mod exact_sum;
+mod exporter;
 pub mod options;
 pub mod parse;
 pub mod point;

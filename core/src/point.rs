@@ -39,6 +39,10 @@ pub trait PointView {
     fn tag(&self, key: &str) -> Option<&str>;
     /// Value of a field; `None` when the point has no such field.
     fn field(&self, key: &str) -> Option<FieldValue<'_>>;
+    /// Every tag of the point (for typeless exports: every column but the measurement, time and
+    /// tag-list columns), in any order; values with escapes resolved. Raw-metric profiles need
+    /// them all, because a Prometheus series is its metric name and *all* its labels.
+    fn for_each_tag(&self, visit: &mut dyn FnMut(&str, &str));
 }
 
 /// The aggregate columns of a pre-aggregated row (`SELECT MIN(..), MAX(..), SUM(..), COUNT(..)`),

@@ -68,6 +68,9 @@ pub(crate) enum SeriesHandle {
     Unresolved,
     /// A measurement the profile does not use.
     Other,
+    /// A metric of the profile's stages: every point's tags are read (a raw series is all its
+    /// labels, and the wide Telegraf shape holds several metrics in one point).
+    Exporter,
     /// A traffic series; `excluded` when its local hostgroup is empty; `group` once known.
     Traffic { rule: usize, excluded: bool, group: Option<usize> },
     /// A dependency series, as above.
@@ -80,6 +83,7 @@ impl SeriesHandle {
         matches!(
             self,
             SeriesHandle::Unresolved
+                | SeriesHandle::Exporter
                 | SeriesHandle::Traffic { excluded: false, group: None, .. }
                 | SeriesHandle::Dependency { excluded: false, group: None, .. }
         )

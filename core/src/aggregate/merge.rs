@@ -8,6 +8,11 @@ impl Aggregator {
     /// Merges another aggregator built with the same profile and window.
     pub fn merge(&mut self, other: Aggregator) {
         self.stats.add(&other.stats);
+        match (self.exporter.as_mut(), other.exporter) {
+            (Some(mine), Some(theirs)) => mine.merge(theirs),
+            (None, theirs) => self.exporter = theirs,
+            (Some(_), None) => {}
+        }
         if let Some(n) = other.newest {
             self.note_time(n);
         }

@@ -26,6 +26,7 @@ pub use stats::Stats;
 pub use tables::Tables;
 pub use window::{Window, WindowSpec};
 
+use crate::exporter::ExporterState;
 use crate::point::{AggregateValues, PointView};
 use crate::profile::Profile;
 use crate::time::{Timestamp, HOUR};
@@ -47,12 +48,16 @@ pub struct Aggregator {
     key: Vec<u8>,
     stats: Stats,
     what_if: WhatIf,
+    /// The profile's metric stages, when it reads raw exporter metrics.
+    exporter: Option<ExporterState>,
 }
 
 impl Aggregator {
     /// An empty aggregator for a profile and window.
     pub fn new(profile: Profile, spec: WindowSpec) -> Aggregator {
+        let exporter = profile.metrics.clone().map(|m| ExporterState::new(m, spec));
         Aggregator {
+            exporter,
             profile,
             spec,
             traffic_index: GroupIndex::default(),
@@ -78,12 +83,15 @@ impl Aggregator {
 
     /// Number of groups held (the memory that grows).
     pub fn group_count(&self) -> usize {
-        self.traffic.len() + self.dependency.len()
+        self.traffic.len() + self.dependency.len() + self.exporter.as_ref().map_or(0, ExporterState::size)
     }
 
     /// The newest point or row time seen, in ns.
     pub fn newest(&self) -> Option<i64> {
-        self.newest
+        match (self.newest, self.exporter.as_ref().and_then(ExporterState::newest)) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Which traffic bucket a time falls in when the window end is still open: buckets are
@@ -129,11 +137,23 @@ impl Aggregator {
     /// Adds one raw point of a series whose handle the caller keeps: once the handle knows the
     /// group, the point's tags are not looked at again (see [`SeriesHandle::needs_tags`]).
     pub(crate) fn observe_point_tracked(&mut self, point: &impl PointView, time: i64, handle: &mut SeriesHandle) {
-        if *handle == SeriesHandle::Unresolved {
+        if matches!(handle, SeriesHandle::Unresolved | SeriesHandle::Exporter) {
+            if let Some(exporter) = self.exporter.as_mut() {
+                let samples = exporter.observe(point, time);
+                if samples > 0 {
+                    self.stats.points += samples;
+                    *handle = SeriesHandle::Exporter;
+                    return;
+                }
+            }
+        }
+        if matches!(handle, SeriesHandle::Unresolved | SeriesHandle::Exporter) {
             *handle = self.resolve(point);
         }
         match handle {
-            SeriesHandle::Unresolved | SeriesHandle::Other => self.stats.other_measurements += 1,
+            SeriesHandle::Unresolved | SeriesHandle::Exporter | SeriesHandle::Other => {
+                self.stats.other_measurements += 1
+            }
             SeriesHandle::Traffic { rule, excluded, group } => {
                 self.stats.points += 1;
                 self.note_time(time);

@@ -18,6 +18,34 @@ impl Aggregator {
 
     /// The rows of both tables, sorted by their columns.
     pub fn tables(&self) -> Tables {
+        let Some(exporter) = &self.exporter else {
+            return self.tables_of_points();
+        };
+        // The stages' points go into a copy of the groups, so that `tables` can be asked for
+        // again as more samples come (progress) and the stages' state stays raw.
+        let mut points = Aggregator {
+            profile: self.profile.clone(),
+            spec: self.spec,
+            traffic_index: self.traffic_index.clone(),
+            traffic: self.traffic.clone(),
+            dependency_index: self.dependency_index.clone(),
+            dependency: self.dependency.clone(),
+            newest: self.newest,
+            key: Vec::new(),
+            stats: self.stats,
+            what_if: self.what_if.clone(),
+            exporter: None,
+        };
+        if let Some(newest) = exporter.newest() {
+            points.note_time(newest);
+        }
+        if let Some(window) = points.window() {
+            exporter.emit(window.end, &mut |point, time| points.observe_point(point, time));
+        }
+        points.tables_of_points()
+    }
+
+    fn tables_of_points(&self) -> Tables {
         let Some(window) = self.window() else {
             return Tables {
                 window: None,

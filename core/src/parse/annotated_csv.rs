@@ -53,6 +53,14 @@ impl PointView for AnnotatedPoint<'_> {
             _ => parse_number(text).map(FieldValue::Float),
         }
     }
+
+    fn for_each_tag(&self, visit: &mut dyn FnMut(&str, &str)) {
+        for (column, cell) in self.parser.columns.iter().zip(&self.parser.cells) {
+            if !column.starts_with('_') && column != "result" && column != "table" {
+                visit(column, cell);
+            }
+        }
+    }
 }
 
 impl LineParser for AnnotatedCsvParser {

@@ -62,6 +62,18 @@ impl PointView for CsvPoint<'_> {
             },
         })
     }
+
+    fn for_each_tag(&self, visit: &mut dyn FnMut(&str, &str)) {
+        let p = self.parser;
+        for (k, v) in &p.tags {
+            visit(k, v);
+        }
+        for (i, (column, cell)) in p.columns.iter().zip(&p.cells).enumerate() {
+            if i != 0 && Some(i) != p.tags_column && Some(i) != p.time_column {
+                visit(column, cell);
+            }
+        }
+    }
 }
 
 impl InfluxCsvParser {

@@ -305,6 +305,13 @@ impl PointView for FastPoint<'_> {
             FastValue::Float(s, e) => FieldValue::Float(line[s..e].parse().ok()?),
         })
     }
+
+    fn for_each_tag(&self, visit: &mut dyn FnMut(&str, &str)) {
+        let line = self.line;
+        for ((ks, ke), (vs, ve)) in &self.parser.tags {
+            visit(&line[*ks..*ke], &line[*vs..*ve]);
+        }
+    }
 }
 
 struct LpPoint<'a, 'b>(&'b ParsedLine<'a>);
@@ -327,6 +334,12 @@ impl PointView for LpPoint<'_, '_> {
             LpValue::Boolean(v) => FieldValue::Boolean(*v),
             LpValue::String(v) => FieldValue::String(v.as_str()),
         })
+    }
+
+    fn for_each_tag(&self, visit: &mut dyn FnMut(&str, &str)) {
+        for (k, v) in self.0.series.tag_set.iter().flatten() {
+            visit(k.as_str(), v.as_str());
+        }
     }
 }
 

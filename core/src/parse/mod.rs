@@ -8,6 +8,7 @@
 pub(crate) mod annotated_csv;
 pub(crate) mod influx_csv;
 pub(crate) mod line_protocol;
+pub(crate) mod prometheus_json;
 pub(crate) mod query_json;
 
 use crate::aggregate::Aggregator;
@@ -33,6 +34,8 @@ pub enum Format {
     /// `/query` JSON (whole or chunked NDJSON) and `influx -format json`.
     #[serde(alias = "ndjson")]
     Json,
+    /// Prometheus HTTP API answers (`/api/v1/query`, `/api/v1/query_range`).
+    PrometheusJson,
 }
 
 impl FromStr for Format {
@@ -44,10 +47,11 @@ impl FromStr for Format {
             "csv" => Format::Csv,
             "annotated-csv" => Format::AnnotatedCsv,
             "json" | "ndjson" => Format::Json,
+            "prometheus-json" => Format::PrometheusJson,
             _ => {
                 return Err(Error::Option {
                     name: "format".into(),
-                    reason: format!("{text:?} is not one of auto, lp, csv, annotated-csv, json"),
+                    reason: format!("{text:?} is not one of auto, lp, csv, annotated-csv, json, prometheus-json"),
                 })
             }
         })
@@ -58,7 +62,9 @@ impl Format {
     /// Guesses the format from the first non-empty line of an input.
     pub fn detect(first_line: &str) -> Format {
         let line = first_line.trim_start();
-        if line.starts_with('{') || line.starts_with('[') {
+        if line.starts_with("{\"status\"") {
+            Format::PrometheusJson
+        } else if line.starts_with('{') || line.starts_with('[') {
             Format::Json
         } else if line.starts_with("#group")
             || line.starts_with("#datatype")
@@ -81,6 +87,7 @@ impl Format {
             Format::Csv => "csv",
             Format::AnnotatedCsv => "annotated-csv",
             Format::Json => "json",
+            Format::PrometheusJson => "prometheus-json",
         }
     }
 }
@@ -129,6 +136,7 @@ pub(crate) fn parser_for(format: Format) -> Box<dyn LineParser> {
         Format::Csv => Box::new(influx_csv::InfluxCsvParser::default()),
         Format::AnnotatedCsv => Box::new(annotated_csv::AnnotatedCsvParser::default()),
         Format::Json => Box::new(query_json::QueryJsonParser::default()),
+        Format::PrometheusJson => Box::new(prometheus_json::PrometheusJsonParser::default()),
     }
 }
 
@@ -253,6 +261,7 @@ mod tests {
     #[test]
     fn formats_are_detected_from_the_first_line() {
         assert_eq!(Format::detect("{\"results\":[]}"), Format::Json);
+        assert_eq!(Format::detect("{\"status\":\"success\",\"data\":{}}"), Format::PrometheusJson);
         assert_eq!(Format::detect("#group,false,false"), Format::AnnotatedCsv);
         assert_eq!(Format::detect("name,tags,time,min"), Format::Csv);
         assert_eq!(Format::detect("name,time,address"), Format::Csv);

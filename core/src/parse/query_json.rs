@@ -87,6 +87,22 @@ impl PointView for JsonPoint<'_> {
             Value::Null | Value::Array(_) | Value::Object(_) => None,
         }
     }
+
+    fn for_each_tag(&self, visit: &mut dyn FnMut(&str, &str)) {
+        for (k, v) in &self.series.tags {
+            visit(k, v);
+        }
+        for (column, cell) in self.series.columns.iter().zip(self.row) {
+            if column == "time" {
+                continue;
+            }
+            match cell {
+                Value::String(s) => visit(column, s),
+                Value::Number(n) => visit(column, &n.to_string()),
+                _ => {}
+            }
+        }
+    }
 }
 
 fn time_of(value: Option<&Value>, precision: Precision) -> Option<i64> {
@@ -189,6 +205,10 @@ impl LineParser for QueryJsonParser {
     fn finish(&mut self, ctx: &mut Context<'_>) -> Vec<LineError> {
         let mut errors = Vec::new();
         if let Some(doc) = self.document.take() {
+            // A pretty-printed Prometheus answer starts with a bare `{` too.
+            if let Ok(answer) = serde_json::from_str::<super::prometheus_json::Answer>(&doc) {
+                return super::prometheus_json::feed(&answer, ctx).err().into_iter().collect();
+            }
             let mut stream = serde_json::Deserializer::from_str(&doc).into_iter::<Response>();
             loop {
                 match stream.next() {

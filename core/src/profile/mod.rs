@@ -4,6 +4,11 @@
 //! sources) can be added as profiles without reshaping the core. The default profile is the
 //! schema planet-federator writes (docs/REFERENCE.md, "InfluxDB schema written by planet-federator").
 
+mod metrics;
+mod planet_exporter;
+
+pub use metrics::{Emit, MatchOp, Matcher, MetricsSpec, Stage, StageFunction, StageTable};
+
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +65,10 @@ pub struct Profile {
     pub traffic: Vec<TrafficRule>,
     /// Dependency measurements.
     pub dependency: Vec<DependencyRule>,
+    /// Raw exporter metrics that become points of the rules above (see [`MetricsSpec`]);
+    /// `None` when the input already holds the rules' measurements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<MetricsSpec>,
 }
 
 /// What a measurement is in a profile.
@@ -138,14 +147,19 @@ impl Profile {
                     remote_hostgroup_address_port: None,
                 },
             ],
+            metrics: None,
         }
     }
 
-    /// Looks a profile up by name. Known: `planet-federator`.
+    /// Looks a profile up by name. Known: `planet-federator`, `planet-exporter`.
     pub fn by_name(name: &str) -> Result<Profile> {
         match name {
             "planet-federator" | "" => Ok(Profile::planet_federator()),
-            other => Err(Error::Profile(format!("unknown profile {other:?} (known: planet-federator)"))),
+            "planet-exporter" => Ok(Profile::planet_exporter()),
+            other => Err(Error::Profile(format!(
+                "unknown profile {other:?} (known: {})",
+                crate::defaults::PROFILES.join(", ")
+            ))),
         }
     }
 
@@ -156,8 +170,12 @@ impl Profile {
         Ok(profile)
     }
 
-    /// Rejects a profile in which one measurement has two rules.
+    /// Rejects a profile in which one measurement has two rules, or whose metrics section
+    /// cannot be evaluated.
     pub fn validate(&self) -> Result<()> {
+        if let Some(metrics) = &self.metrics {
+            metrics.validate()?;
+        }
         let mut names: Vec<&str> = self
             .traffic
             .iter()

@@ -1,0 +1,150 @@
+//! Prometheus HTTP API answers: `/api/v1/query` with a range selector and `/api/v1/query_range`
+//! (`resultType` `matrix`, each series its `metric` labels and `values`), and instant vectors
+//! (`value`). A series is read as a point per sample of the measurement `__name__` with the
+//! other labels as tags and the sample in the field `value`; sample times are float seconds
+//! with millisecond precision. Answers of aggregating queries have no `__name__` and are
+//! counted as measurements the profile does not use.
+//!
+//! Answers arrive whole on one line (the API's own output) or pretty-printed; a pretty one is
+//! buffered until the input ends, like other JSON documents.
+
+use super::{Context, LineError, LineParser};
+use crate::error::ErrorKind;
+use crate::point::{FieldValue, PointView};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Answer {
+    status: String,
+    #[serde(default)]
+    data: Option<Data>,
+    #[serde(default, rename = "errorType")]
+    error_type: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Data {
+    #[serde(rename = "resultType")]
+    result_type: String,
+    #[serde(default)]
+    result: Value,
+}
+
+#[derive(Debug, Deserialize)]
+struct Series {
+    #[serde(default)]
+    metric: BTreeMap<String, String>,
+    #[serde(default)]
+    values: Vec<(Value, String)>,
+    #[serde(default)]
+    value: Option<(Value, String)>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct PrometheusJsonParser {
+    document: Option<String>,
+}
+
+struct Sample<'a> {
+    metric: &'a BTreeMap<String, String>,
+    value: f64,
+}
+
+impl PointView for Sample<'_> {
+    fn measurement(&self) -> &str {
+        self.metric.get("__name__").map_or("", String::as_str)
+    }
+
+    fn tag(&self, key: &str) -> Option<&str> {
+        self.metric.get(key).map(String::as_str)
+    }
+
+    fn field(&self, key: &str) -> Option<FieldValue<'_>> {
+        (key == "value").then_some(FieldValue::Float(self.value))
+    }
+
+    fn for_each_tag(&self, visit: &mut dyn FnMut(&str, &str)) {
+        for (k, v) in self.metric {
+            visit(k, v);
+        }
+    }
+}
+
+/// A sample time (float seconds, as Prometheus writes them) in ns, rounded to the millisecond
+/// Prometheus stores.
+fn time_of(value: &Value) -> Option<i64> {
+    let seconds = match value {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => s.parse().ok()?,
+        _ => return None,
+    };
+    let ms = (seconds * 1000.0).round();
+    if !ms.is_finite() || ms.abs() > 9.0e15 {
+        return None;
+    }
+    (ms as i64).checked_mul(1_000_000)
+}
+
+/// Feeds an answer's samples to the aggregator.
+pub(crate) fn feed(answer: &Answer, ctx: &mut Context<'_>) -> Result<(), LineError> {
+    if answer.status != "success" {
+        let message = format!(
+            "the answer is an error: {}: {}",
+            answer.error_type.as_deref().unwrap_or("unknown"),
+            answer.error.as_deref().unwrap_or("")
+        );
+        let kind = if message.contains("timeout") { ErrorKind::QueryTimeout } else { ErrorKind::QueryFailed };
+        return Err(LineError::new(message).of_kind(kind));
+    }
+    let Some(data) = &answer.data else {
+        return Err(LineError::new("a successful answer without data"));
+    };
+    if data.result_type != "matrix" && data.result_type != "vector" {
+        return Err(LineError::new(format!("result type {:?} holds no series", data.result_type)));
+    }
+    let series: Vec<Series> = serde_json::from_value(data.result.clone())
+        .map_err(|e| LineError::new(format!("invalid {} result: {e}", data.result_type)))?;
+    for s in &series {
+        for (time, value) in s.values.iter().chain(&s.value) {
+            let time = time_of(time).ok_or_else(|| LineError::new(format!("invalid sample time {time}")))?;
+            let value: f64 = value.parse().map_err(|_| LineError::new(format!("invalid sample value {value:?}")))?;
+            ctx.aggregator.observe_point(&Sample { metric: &s.metric, value }, time);
+        }
+    }
+    Ok(())
+}
+
+impl LineParser for PrometheusJsonParser {
+    fn line(&mut self, line: &str, ctx: &mut Context<'_>) -> Result<(), LineError> {
+        if let Some(doc) = &mut self.document {
+            doc.push_str(line);
+            doc.push('\n');
+            return Ok(());
+        }
+        if line.trim().is_empty() {
+            return Ok(());
+        }
+        match serde_json::from_str::<Answer>(line) {
+            Ok(answer) => feed(&answer, ctx),
+            Err(e) if e.is_eof() => {
+                self.document = Some(format!("{line}\n"));
+                Ok(())
+            }
+            Err(e) => Err(LineError::new(format!("invalid json: {e}"))),
+        }
+    }
+
+    fn finish(&mut self, ctx: &mut Context<'_>) -> Vec<LineError> {
+        let Some(doc) = self.document.take() else {
+            return Vec::new();
+        };
+        match serde_json::from_str::<Answer>(&doc) {
+            Ok(answer) => feed(&answer, ctx).err().into_iter().collect(),
+            Err(e) => vec![LineError { line: Some(e.line() as u64), ..LineError::new(format!("invalid json: {e}")) }],
+        }
+    }
+}

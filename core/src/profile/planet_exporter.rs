@@ -1,0 +1,122 @@
+//! The built-in `planet-exporter` profile: planet-exporter's own metrics, evaluated as
+//! planet-federator's PromQL evaluates them, then the planet-federator rules.
+//! docs/profiles/planet-exporter.json is the same profile as JSON (a test holds them equal).
+
+use super::metrics::{Emit, MatchOp, Matcher, MetricsSpec, Stage, StageFunction, StageTable};
+use super::Profile;
+use crate::defaults::{FEDERATOR_EXCLUDED_ADDRESSES, FEDERATOR_EXCLUDED_PORTS};
+use crate::time::{Duration, SECOND};
+
+fn matcher(label: &str, op: MatchOp, value: &str) -> Matcher {
+    Matcher { label: label.into(), op, value: value.into() }
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+}
+
+/// `planet_traffic_bytes_total`: `sum(sum(irate(...[30s])) by (..., instance) * 8) by (...) > 1000`.
+fn traffic_stage() -> Stage {
+    let by = ["direction", "local_hostgroup", "local_domain", "remote_hostgroup", "remote_domain"];
+    let mut inner = strings(&by);
+    inner.push("instance".into());
+    Stage {
+        metric: "planet_traffic_bytes_total".into(),
+        matchers: vec![
+            matcher("local_hostgroup", MatchOp::NotEqual, ""),
+            matcher("remote_ip", MatchOp::NotMatches, FEDERATOR_EXCLUDED_ADDRESSES),
+            matcher("remote_domain", MatchOp::NotMatches, FEDERATOR_EXCLUDED_ADDRESSES),
+            matcher("remote_hostgroup", MatchOp::NotEqual, ""),
+        ],
+        function: StageFunction::Irate,
+        range: Duration(30 * SECOND),
+        by: inner,
+        scale: 8.0,
+        then_by: Some(strings(&by)),
+        threshold: Some(1000.0),
+        table: StageTable::Traffic,
+        emit: Emit {
+            measurement: None,
+            measurement_label: Some("direction".into()),
+            field: "bandwidth_bps".into(),
+            tags: pairs(&[
+                ("service", "local_hostgroup"),
+                ("address", "local_domain"),
+                ("remote_service", "remote_hostgroup"),
+                ("remote_address", "remote_domain"),
+            ]),
+        },
+    }
+}
+
+/// `planet_upstream` / `planet_downstream`: `max(max_over_time(...[15s])) by (...)`.
+fn dependency_stage(direction: &str) -> Stage {
+    let ports = format!("({FEDERATOR_EXCLUDED_PORTS})");
+    let (remote_service, remote_address, port) = match direction {
+        "upstream" => ("upstream_service", "upstream_address", "upstream_port"),
+        _ => ("downstream_service", "downstream_address", "port"),
+    };
+    Stage {
+        metric: format!("planet_{direction}"),
+        matchers: vec![
+            matcher("local_hostgroup", MatchOp::NotEqual, ""),
+            matcher("port", MatchOp::NotMatches, &ports),
+            matcher("remote_address", MatchOp::NotMatches, FEDERATOR_EXCLUDED_ADDRESSES),
+            matcher("remote_address", MatchOp::NotEqual, "localhost"),
+            matcher("process_name", MatchOp::NotEqual, ""),
+            matcher("remote_address", MatchOp::NotMatches, r"\d.*"),
+        ],
+        function: StageFunction::MaxOverTime,
+        range: Duration(15 * SECOND),
+        by: strings(&[
+            "local_hostgroup",
+            "local_address",
+            "remote_address",
+            "remote_hostgroup",
+            "port",
+            "process_name",
+            "protocol",
+        ]),
+        scale: 1.0,
+        then_by: None,
+        threshold: None,
+        table: StageTable::Dependency,
+        emit: Emit {
+            measurement: Some(direction.into()),
+            measurement_label: None,
+            field: "service_dependency".into(),
+            tags: pairs(&[
+                ("service", "local_hostgroup"),
+                ("address", "local_address"),
+                (remote_service, "remote_hostgroup"),
+                (remote_address, "remote_address"),
+                (port, "port"),
+                ("process_name", "process_name"),
+                ("protocol", "protocol"),
+            ]),
+        },
+    }
+}
+
+impl Profile {
+    /// planet-exporter's raw metrics (Prometheus remote_write into InfluxDB, Telegraf, the
+    /// Prometheus HTTP API), turned into planet-federator's points on its 30-second grid.
+    pub fn planet_exporter() -> Profile {
+        Profile {
+            name: "planet-exporter".into(),
+            metrics: Some(MetricsSpec {
+                tick: Duration(30 * SECOND),
+                offset: Duration(15 * SECOND),
+                instance_labels: strings(&["instance", "url"]),
+                value_fields: strings(&["value", "gauge", "counter"]),
+                wide_measurement: Some("prometheus".into()),
+                stages: vec![traffic_stage(), dependency_stage("upstream"), dependency_stage("downstream")],
+            }),
+            ..Profile::planet_federator()
+        }
+    }
+}
