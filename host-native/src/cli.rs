@@ -26,8 +26,10 @@ pub enum Command {
     /// Compute both tables from InfluxDB exports on disk, with no server anywhere.
     ///
     /// Reads line protocol (bare or from `influx_inspect export`), `influx -format csv|json`,
-    /// `/query` JSON (whole or chunked) and CSV answers, and InfluxDB 2.x annotated CSV; the
-    /// format of each file is detected from its first line. Several files are merged.
+    /// `/query` JSON (whole or chunked) and CSV answers, InfluxDB 2.x annotated CSV, and
+    /// Prometheus HTTP API answers; the format of each file is detected from its first line.
+    /// Several files are merged. `--profile planet-exporter` reads planet-exporter's own metrics
+    /// (Prometheus remote_write into InfluxDB, Telegraf, Prometheus answers).
     Analyze(AnalyzeArgs),
     /// The service: runs the traffic and dependency jobs on their cron schedules (the default
     /// when no subcommand is given, as the original was invoked).
@@ -77,7 +79,7 @@ pub struct AnalyzeArgs {
     #[arg(long, default_value = defaults::DEPENDENCY_WINDOW_TEXT, value_name = "DURATION")]
     pub dependency_window: Duration,
 
-    /// Input format: auto, lp, csv, annotated-csv, json.
+    /// Input format: auto, lp, csv, annotated-csv, json, prometheus-json.
     #[arg(long, default_value = "auto", value_name = "FORMAT")]
     pub format: Format,
 
@@ -97,7 +99,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_enum, default_value = "ndjson", value_name = "FORMAT")]
     pub out_format: OutFormat,
 
-    /// Schema profile: a name (planet-federator) or a JSON file describing one.
+    /// Schema profile: a name (planet-federator, planet-exporter) or a JSON file describing one.
     #[arg(long, default_value = defaults::PROFILE, value_name = "NAME|FILE")]
     pub profile: String,
 
@@ -323,7 +325,7 @@ pub struct LiveArgs {
     #[arg(long, default_value = defaults::DEPENDENCY_WINDOW_TEXT, value_name = "DURATION")]
     pub dependency_window: Duration,
 
-    /// Schema profile: a name (planet-federator) or a JSON file describing one.
+    /// Schema profile: a name (planet-federator, planet-exporter) or a JSON file describing one.
     #[arg(long, default_value = defaults::PROFILE, value_name = "NAME|FILE")]
     pub profile: String,
 

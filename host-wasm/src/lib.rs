@@ -32,7 +32,7 @@ export interface Options {
   trafficWindow?: string;
   /** Dependency window length. Default `"7d"`. */
   dependencyWindow?: string;
-  /** `auto`, `lp` (`line-protocol`), `csv`, `annotated-csv`, `json`. Default `"auto"` (per input). */
+  /** `auto`, `lp` (`line-protocol`), `csv`, `annotated-csv`, `json`, `prometheus-json`. Default `"auto"` (per input). */
   format?: string;
   /** Unit of bare epoch integers: `auto`, `ns`, `us`, `ms`, `s`. Default `"auto"`. */
   precision?: string;

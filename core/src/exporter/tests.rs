@@ -204,6 +204,12 @@ fn min_max_mean_over_the_ticks_of_the_hour() {
         counter += if i < 6 { 2000.0 } else { 4000.0 };
     }
     assert_eq!(traffic_rows(&run(&input)), vec![row("egress", "x", "y", 1600, 3200, 2400)]);
+    // A second instance of the pair at 750 B per 10 s = 600 bit/s: dropped alone, added to the
+    // first at each tick: 2200, 2200, 3800, 3800 (the README's worked example).
+    let b = ("instance", "b:9100");
+    let second: String = (0..12).map(|i| traffic(&[b], (i * 750) as f64, i * 10)).collect();
+    assert!(run(&second).traffic.is_empty());
+    assert_eq!(traffic_rows(&run(&(input + &second))), vec![row("egress", "x", "y", 2200, 3800, 3000)]);
 }
 
 #[test]
