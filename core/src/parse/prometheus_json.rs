@@ -148,3 +148,40 @@ impl LineParser for PrometheusJsonParser {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{analyze, ErrorKind, Options, Profile};
+
+    fn options() -> Options {
+        Options {
+            at: Some("2026-11-22T13:00:00Z".parse().expect("valid")),
+            profile: Profile::planet_exporter(),
+            ..Options::default()
+        }
+    }
+
+    #[test]
+    fn an_error_answer_is_reported_with_its_type() {
+        let input = br#"{"status":"error","errorType":"timeout","error":"query timed out in expression evaluation"}"#;
+        let a = analyze([("answer.json", &input[..])], options()).expect("not strict");
+        assert_eq!(a.warnings.len(), 1);
+        assert_eq!(a.warnings[0].kind, ErrorKind::QueryTimeout);
+        assert!(a.warnings[0].message.contains("timeout: query timed out"), "{}", a.warnings[0].message);
+    }
+
+    #[test]
+    fn scalars_and_bad_samples_are_refused_and_aggregated_answers_are_not_the_profiles() {
+        let scalar = br#"{"status":"success","data":{"resultType":"scalar","result":[1796181371.971,"1"]}}"#;
+        let a = analyze([("s.json", &scalar[..])], options()).expect("not strict");
+        assert!(a.warnings[0].message.contains("scalar"), "{:?}", a.warnings);
+        let bad = br#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"planet_upstream"},"value":[1796181371.971,"x"]}]}}"#;
+        let a = analyze([("b.json", &bad[..])], options()).expect("not strict");
+        assert!(a.warnings[0].message.contains("invalid sample value"), "{:?}", a.warnings);
+        // Without `__name__` (an aggregating query's answer) the samples are no metric's.
+        let aggregated = br#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"local_hostgroup":"x"},"values":[[1796181371.971,"1"]]}]}}"#;
+        let a = analyze([("a.json", &aggregated[..])], options()).expect("not strict");
+        assert!(a.warnings.is_empty());
+        assert_eq!((a.stats.aggregate.points, a.stats.aggregate.other_measurements), (0, 1));
+    }
+}
