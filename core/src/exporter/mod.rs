@@ -57,7 +57,9 @@ pub(crate) struct ExporterState {
     group_index: HashMap<Box<[u8]>, usize, FxBuild>,
     presence: Vec<PresenceGroup>,
     key: Vec<u8>,
-    labels: Labels,
+    /// The current sample's labels: their text, and (name start, value start, end) of each.
+    text: String,
+    spans: Vec<(usize, usize, usize)>,
 }
 
 fn push_part(key: &mut Vec<u8>, text: &str) {
@@ -80,7 +82,8 @@ impl ExporterState {
             group_index: HashMap::default(),
             presence: Vec::new(),
             key: Vec::new(),
-            labels: Vec::new(),
+            text: String::new(),
+            spans: Vec::new(),
         }
     }
 
@@ -119,21 +122,32 @@ impl ExporterState {
 
     fn sample(&mut self, stage: usize, point: &impl PointView, time: i64, value: f64) {
         self.newest = Some(self.newest.map_or(time, |n| n.max(time)));
+        // The labels go into one reused buffer: a known series costs no allocation.
         let metric = self.spec.stages[stage].metric.as_str();
         let value_fields = &self.spec.value_fields;
-        let labels = &mut self.labels;
-        labels.clear();
+        let (text, spans) = (&mut self.text, &mut self.spans);
+        text.clear();
+        spans.clear();
+        let mut push = |k: &str, v: &str| {
+            let start = text.len();
+            text.push_str(k);
+            let middle = text.len();
+            text.push_str(v);
+            spans.push((start, middle, text.len()));
+        };
         point.for_each_tag(&mut |k, v| {
             if !v.is_empty() && k != "__name__" && !value_fields.iter().any(|f| f == k) {
-                labels.push((k.to_string(), v.to_string()));
+                push(k, v);
             }
         });
-        labels.push(("__name__".into(), metric.to_string()));
-        labels.sort();
-        labels.dedup_by(|a, b| a.0 == b.0);
+        push("__name__", metric);
+        let pair = |&(s, m, e): &(usize, usize, usize)| (&text[s..m], &text[m..e]);
+        spans.sort_by(|a, b| pair(a).cmp(&pair(b)));
+        spans.dedup_by(|a, b| pair(a).0 == pair(b).0);
         self.key.clear();
         self.key.extend_from_slice(&(stage as u64).to_le_bytes());
-        for (k, v) in labels.iter() {
+        for span in spans.iter() {
+            let (k, v) = pair(span);
             push_part(&mut self.key, k);
             push_part(&mut self.key, v);
         }
@@ -182,15 +196,18 @@ impl ExporterState {
     }
 
     fn new_series(&mut self, stage: usize) -> Slot {
+        let text = &self.text;
+        let labels: Labels =
+            self.spans.iter().map(|&(s, m, e)| (text[s..m].to_string(), text[m..e].to_string())).collect();
         let s = &self.spec.stages[stage];
-        if !self.matchers[stage].iter().all(|m| m.accepts(&self.labels)) {
+        if !self.matchers[stage].iter().all(|m| m.accepts(&labels)) {
             return Slot::Rejected;
         }
         let by: Vec<String> =
-            s.by.iter().map(|l| group_label(&self.labels, l, &self.spec.instance_labels).to_string()).collect();
+            s.by.iter().map(|l| group_label(&labels, l, &self.spec.instance_labels).to_string()).collect();
         match s.function {
             StageFunction::Irate => {
-                self.rate.push(RateSeries::new(stage, self.labels.clone(), by));
+                self.rate.push(RateSeries::new(stage, labels, by));
                 Slot::Rate(self.rate.len() - 1)
             }
             StageFunction::MaxOverTime => Slot::Presence(self.presence_group(stage, by)),
