@@ -2,6 +2,7 @@
 //! handle a parser keeps per series so that later points skip the lookups.
 
 use super::partial::Partial;
+use crate::exporter::Slot;
 use crate::profile::{DependencyRule, TrafficRule};
 
 #[derive(Debug, Clone)]
@@ -68,9 +69,10 @@ pub(crate) enum SeriesHandle {
     Unresolved,
     /// A measurement the profile does not use.
     Other,
-    /// A metric of the profile's stages: every point's tags are read (a raw series is all its
-    /// labels, and the wide Telegraf shape holds several metrics in one point).
-    Exporter,
+    /// A metric of the profile's stages: with its stage and series once known (a raw series is
+    /// all its labels); `None` while not, and for the wide Telegraf shape, where one point holds
+    /// several metrics and every point's tags are read.
+    Exporter(Option<(usize, Slot)>),
     /// A traffic series; `excluded` when its local hostgroup is empty; `group` once known.
     Traffic { rule: usize, excluded: bool, group: Option<usize> },
     /// A dependency series, as above.
@@ -83,7 +85,7 @@ impl SeriesHandle {
         matches!(
             self,
             SeriesHandle::Unresolved
-                | SeriesHandle::Exporter
+                | SeriesHandle::Exporter(None)
                 | SeriesHandle::Traffic { excluded: false, group: None, .. }
                 | SeriesHandle::Dependency { excluded: false, group: None, .. }
         )

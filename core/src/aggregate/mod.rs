@@ -137,21 +137,28 @@ impl Aggregator {
     /// Adds one raw point of a series whose handle the caller keeps: once the handle knows the
     /// group, the point's tags are not looked at again (see [`SeriesHandle::needs_tags`]).
     pub(crate) fn observe_point_tracked(&mut self, point: &impl PointView, time: i64, handle: &mut SeriesHandle) {
-        if matches!(handle, SeriesHandle::Unresolved | SeriesHandle::Exporter) {
-            if let Some(exporter) = self.exporter.as_mut() {
-                let samples = exporter.observe(point, time);
-                if samples > 0 {
-                    self.stats.points += samples;
-                    *handle = SeriesHandle::Exporter;
+        if let Some(exporter) = self.exporter.as_mut() {
+            match *handle {
+                SeriesHandle::Exporter(Some(known)) => {
+                    self.stats.points += exporter.observe_known(known, point, time);
                     return;
                 }
+                SeriesHandle::Unresolved | SeriesHandle::Exporter(None) => {
+                    let (samples, known) = exporter.observe(point, time);
+                    if samples > 0 {
+                        self.stats.points += samples;
+                        *handle = SeriesHandle::Exporter(known);
+                        return;
+                    }
+                }
+                _ => {}
             }
         }
-        if matches!(handle, SeriesHandle::Unresolved | SeriesHandle::Exporter) {
+        if matches!(handle, SeriesHandle::Unresolved | SeriesHandle::Exporter(_)) {
             *handle = self.resolve(point);
         }
         match handle {
-            SeriesHandle::Unresolved | SeriesHandle::Exporter | SeriesHandle::Other => {
+            SeriesHandle::Unresolved | SeriesHandle::Exporter(_) | SeriesHandle::Other => {
                 self.stats.other_measurements += 1
             }
             SeriesHandle::Traffic { rule, excluded, group } => {

@@ -35,7 +35,7 @@ use ticks::{Grid, NS_PER_MS};
 
 /// What the index knows of one series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Slot {
+pub(crate) enum Slot {
     /// Left out by the stage's matchers.
     Rejected,
     /// An `irate` series.
@@ -98,31 +98,48 @@ impl ExporterState {
     }
 
     /// Takes a point if its measurement (or, for the wide shape, a field) is a stage's metric;
-    /// returns how many samples it held (0: not the stages' business).
-    pub(crate) fn observe(&mut self, point: &impl PointView, time: i64) -> u64 {
+    /// returns how many samples it held (0: not the stages' business) and, when the point is
+    /// one series of one stage, that series, for the parser to hand back with its next points.
+    pub(crate) fn observe(&mut self, point: &impl PointView, time: i64) -> (u64, Option<(usize, Slot)>) {
         let measurement = point.measurement();
         let wide = self.spec.wide_measurement.as_deref() == Some(measurement);
         let mut taken = 0;
+        let mut known = None;
         for stage in 0..self.spec.stages.len() {
             let metric = self.spec.stages[stage].metric.as_str();
             let value = if wide {
                 point.field(metric).and_then(|v| v.as_f64())
             } else if measurement == metric {
-                self.spec.value_fields.iter().find_map(|f| point.field(f).and_then(|v| v.as_f64()))
+                self.value_of(point)
             } else {
                 continue;
             };
             taken += 1;
             if let Some(value) = value {
-                self.sample(stage, point, time, value);
+                let slot = self.slot_of(stage, point);
+                self.sample_of(stage, slot, time, value);
+                known = (!wide).then_some((stage, slot));
             }
         }
-        taken
+        (taken, known)
     }
 
-    fn sample(&mut self, stage: usize, point: &impl PointView, time: i64, value: f64) {
-        self.newest = Some(self.newest.map_or(time, |n| n.max(time)));
-        // The labels go into one reused buffer: a known series costs no allocation.
+    fn value_of(&self, point: &impl PointView) -> Option<f64> {
+        self.spec.value_fields.iter().find_map(|f| point.field(f).and_then(|v| v.as_f64()))
+    }
+
+    /// A point of a series seen before (its stage and slot from [`ExporterState::observe`]):
+    /// only its value is read.
+    pub(crate) fn observe_known(&mut self, (stage, slot): (usize, Slot), point: &impl PointView, time: i64) -> u64 {
+        if let Some(value) = self.value_of(point) {
+            self.sample_of(stage, slot, time, value);
+        }
+        1
+    }
+
+    /// The series of a point: its labels read into one reused buffer, so that a known series
+    /// costs no allocation.
+    fn slot_of(&mut self, stage: usize, point: &impl PointView) -> Slot {
         let metric = self.spec.stages[stage].metric.as_str();
         let value_fields = &self.spec.value_fields;
         let (text, spans) = (&mut self.text, &mut self.spans);
@@ -151,14 +168,18 @@ impl ExporterState {
             push_part(&mut self.key, k);
             push_part(&mut self.key, v);
         }
-        let slot = match self.index.get(self.key.as_slice()) {
+        match self.index.get(self.key.as_slice()) {
             Some(&slot) => slot,
             None => {
                 let slot = self.new_series(stage);
                 self.index.insert(self.key.as_slice().into(), slot);
                 slot
             }
-        };
+        }
+    }
+
+    fn sample_of(&mut self, stage: usize, slot: Slot, time: i64, value: f64) {
+        self.newest = Some(self.newest.map_or(time, |n| n.max(time)));
         let ms = time.div_euclid(NS_PER_MS);
         let s = &self.spec.stages[stage];
         let (range, table) = (s.range.0 / NS_PER_MS, s.table);

@@ -43,24 +43,46 @@ impl RateSeries {
     }
 }
 
-/// Sums in first-seen order, as PromQL's `sum by` does (plain float additions, Prometheus 2.x).
+/// Sums in first-seen order, as PromQL's `sum by` does (plain float additions, Prometheus 2.x),
+/// of groups known by their index.
 #[derive(Default)]
 struct OrderedSums {
-    keys: Vec<Vec<String>>,
+    order: Vec<usize>,
     sums: Vec<f64>,
-    positions: HashMap<Vec<String>, usize, FxBuild>,
+    positions: HashMap<usize, usize, FxBuild>,
 }
 
 impl OrderedSums {
-    fn add(&mut self, key: Vec<String>, value: f64) {
-        match self.positions.get(&key) {
+    fn add(&mut self, group: usize, value: f64) {
+        match self.positions.get(&group) {
             Some(&i) => self.sums[i] += value,
             None => {
-                self.positions.insert(key.clone(), self.keys.len());
-                self.keys.push(key);
+                self.positions.insert(group, self.order.len());
+                self.order.push(group);
                 self.sums.push(value);
             }
         }
+    }
+}
+
+/// Numbers distinct keys in first-seen order.
+struct Numbering<'a> {
+    ids: HashMap<Vec<&'a str>, usize, FxBuild>,
+    keys: Vec<Vec<&'a str>>,
+}
+
+impl<'a> Numbering<'a> {
+    fn new() -> Self {
+        Numbering { ids: HashMap::default(), keys: Vec::new() }
+    }
+
+    fn id(&mut self, key: Vec<&'a str>) -> usize {
+        if let Some(&id) = self.ids.get(&key) {
+            return id;
+        }
+        self.keys.push(key.clone());
+        self.ids.insert(key, self.keys.len() - 1);
+        self.keys.len() - 1
     }
 }
 
@@ -74,42 +96,52 @@ pub(crate) fn emit(
 ) {
     let mut mine: Vec<&RateSeries> = series.iter().filter(|s| s.stage == index).collect();
     mine.sort_by(|a, b| a.labels.cmp(&b.labels));
+    // Group numbers: first level by `by`, second by `then_by` (or the first level again).
+    let positions: Option<Vec<usize>> =
+        stage.then_by.as_ref().map(|then| then.iter().filter_map(|l| stage.by.iter().position(|b| b == l)).collect());
+    let mut inner_ids = Numbering::new();
+    let mut outer_ids = Numbering::new();
+    let mut outer_of_inner: Vec<usize> = Vec::new();
+    let series_inner: Vec<usize> = mine
+        .iter()
+        .map(|s| {
+            let id = inner_ids.id(s.by.iter().map(String::as_str).collect());
+            if id == outer_of_inner.len() {
+                let key: Vec<&str> = match &positions {
+                    Some(p) => p.iter().map(|&i| s.by[i].as_str()).collect(),
+                    None => s.by.iter().map(String::as_str).collect(),
+                };
+                outer_of_inner.push(outer_ids.id(key));
+            }
+            id
+        })
+        .collect();
     // Tick -> first-level sums, series visited in label order.
     let mut inner: BTreeMap<i64, OrderedSums> = BTreeMap::new();
-    for s in &mine {
+    for (s, &group) in mine.iter().zip(&series_inner) {
         for (tick, two) in &s.ticks {
             let at = tick.saturating_mul(NS_PER_MS);
             if at < from || at >= end {
                 continue;
             }
             if let Some(rate) = two.irate() {
-                inner.entry(*tick).or_default().add(s.by.clone(), rate);
+                inner.entry(*tick).or_default().add(group, rate);
             }
         }
     }
-    let positions: Option<Vec<usize>> =
-        stage.then_by.as_ref().map(|then| then.iter().filter_map(|l| stage.by.iter().position(|b| b == l)).collect());
     let labels = stage.then_by.as_ref().unwrap_or(&stage.by);
+    let outer_values: Vec<Vec<String>> =
+        outer_ids.keys.iter().map(|k| k.iter().map(|v| v.to_string()).collect()).collect();
     for (tick, sums) in inner {
-        let scaled = sums.keys.into_iter().zip(sums.sums).map(|(k, v)| (k, v * stage.scale));
-        let outer = match &positions {
-            None => {
-                let (keys, sums) = scaled.unzip();
-                OrderedSums { keys, sums, positions: HashMap::default() }
-            }
-            Some(positions) => {
-                let mut o = OrderedSums::default();
-                for (k, v) in scaled {
-                    o.add(positions.iter().map(|&p| k[p].clone()).collect(), v);
-                }
-                o
-            }
-        };
-        for (values, value) in outer.keys.iter().zip(outer.sums) {
+        let mut outer = OrderedSums::default();
+        for (group, value) in sums.order.into_iter().zip(sums.sums) {
+            outer.add(outer_of_inner[group], value * stage.scale);
+        }
+        for (group, value) in outer.order.into_iter().zip(outer.sums) {
             if stage.threshold.is_some_and(|t| value <= t) || value.is_nan() {
                 continue;
             }
-            if let Some(point) = EmittedPoint::new(&stage.emit, labels, values, value) {
+            if let Some(point) = EmittedPoint::new(&stage.emit, labels, &outer_values[group], value) {
                 sink(&point, tick.saturating_mul(NS_PER_MS));
             }
         }
