@@ -3,7 +3,9 @@
 //! It reads InfluxDB exports and query answers (line protocol, CSV, JSON, annotated CSV),
 //! windows and aggregates the planet-federator measurements, and builds the rows of the two
 //! BigQuery tables of the original planet-federator-influxdb-to-bq: hourly traffic between
-//! service pairs and daily service dependencies. No IO, no clock, no threads: the same input
+//! service pairs and daily service dependencies. With the `planet-exporter` profile it reads
+//! planet-exporter's raw metrics instead and evaluates planet-federator's queries itself
+//! (`exporter`). No IO, no clock, no threads: the same input
 //! gives the same bytes on every host (native, wasmtime, browser, Node).
 //!
 //! ```

@@ -3,6 +3,8 @@
 //! The mapping is data, not code, so other schemas (raw planet-exporter metrics, other traffic
 //! sources) can be added as profiles without reshaping the core. The default profile is the
 //! schema planet-federator writes (docs/REFERENCE.md, "InfluxDB schema written by planet-federator").
+//! `planet-exporter` adds a `metrics` section ([`MetricsSpec`]) that turns planet-exporter's own
+//! metrics into those points. docs/PROFILES.md describes the JSON form.
 
 mod metrics;
 mod planet_exporter;
