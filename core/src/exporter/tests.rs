@@ -330,10 +330,23 @@ fn telegraf_and_prometheus_api_shapes_give_the_same_rows() {
     );
     let pretty =
         serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(&api).expect("json")).expect("pretty");
+    // `influx -format csv` of the remote_write points: labels are columns, `value` the field.
+    let csv = format!(
+        "name,time,__name__,direction,instance,job,local_domain,local_hostgroup,remote_domain,remote_hostgroup,remote_ip,value\n\
+         planet_traffic_bytes_total,{}000000,planet_traffic_bytes_total,egress,a:9100,pe,x.consul,x,y.consul,y,10.1.2.3,3000\n\
+         planet_traffic_bytes_total,{}000000,planet_traffic_bytes_total,egress,a:9100,pe,x.consul,x,y.consul,y,10.1.2.3,1000\n",
+        ms(10),
+        ms(5)
+    );
     let want = vec![row("egress", "x", "y", 3200, 3200, 3200)];
-    for (name, input) in
-        [("remote_write", remote_write), ("telegraf v1", v1), ("telegraf v2", v2), ("api", api), ("pretty", pretty)]
-    {
+    for (name, input) in [
+        ("remote_write", remote_write),
+        ("telegraf v1", v1),
+        ("telegraf v2", v2),
+        ("api", api),
+        ("pretty", pretty),
+        ("influx csv", csv),
+    ] {
         let a = run(&input);
         assert!(a.warnings.is_empty(), "{name}: {:?}", a.warnings);
         assert_eq!(traffic_rows(&a), want, "{name}");
