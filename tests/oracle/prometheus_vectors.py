@@ -99,8 +99,8 @@ def counter(instance, labels, times, rates, resets=None):
     """A byte counter scraped at `times`: starts at 0 and grows by rate * elapsed seconds, where
     `rates` = [(from clock, bytes/s), ...] gives the rate of the interval ending at each scrape;
     `resets` = {clock: value}: the counter restarted and reads `value` at that scrape.
-    Rates are multiples of 1/8 and intervals whole multiples of 2.5 s, so every value, every
-    irate and every bit rate is exact in binary floating point."""
+    Rates are multiples of 1/8 and intervals whole milliseconds, so every value, every irate
+    and every bit rate is exact in binary floating point."""
     steps = sorted((clock(c), r) for c, r in rates)
     resets = {clock(c): v for c, v in (resets or {}).items()}
     samples, value = [], 0.0
@@ -121,7 +121,11 @@ def gauge(metric, instance, labels, times):
 CASES = []
 
 
-def case(name, about, samples, shapes=False, trafficWindow="1h", dependencyWindow="2h"):
+ALL_SHAPES = ("telegraf-v1", "telegraf-v2", "prometheus-json")
+
+
+def case(name, about, samples, shapes=(), trafficWindow="1h", dependencyWindow="2h"):
+    """shapes: the other input shapes of the same samples, each its own vector dir."""
     CASES.append({"name": PREFIX + name, "about": about, "series": samples, "shapes": shapes,
                   "options": {"profile": "planet-exporter", "at": AT, "trafficWindow": trafficWindow,
                               "dependencyWindow": dependencyWindow}})
@@ -153,7 +157,7 @@ case("fleet", "three instances with different scrape offsets (10 s at :00, 10 s 
     gauge("planet_upstream", B, dep("api", "api.service.consul", "db", "db.service.consul", "5432", "tcp", "api-server"), B10),
     gauge("planet_upstream", B, dep("api", "api.service.consul", "dns", "dns.service.consul", "53", "udp", "api-server"), B10),
     gauge("planet_downstream", C, dep("db", "db.service.consul", "api", "api.service.consul", "5432", "tcp", "postgres"), C5),
-], shapes=True)
+], shapes=ALL_SHAPES)
 
 # --- counter resets ------------------------------------------------------------------------------
 A5 = scrapes("13:40:00", "14:00:00", 5)
@@ -266,7 +270,12 @@ case("exclusions", "every matcher and exclusion regex of the three queries, full
 # --- missing labels ------------------------------------------------------------------------------
 MI = scrapes("13:55:00", "14:00:00", 10)
 case("missing-labels", "absent labels: no local_domain / remote_domain / remote_ip (NULL addresses); dependencies "
-     "without local_address, port, protocol (REQUIRED \"\") or remote_address", [
+     "without local_address, port, protocol (REQUIRED \"\") or remote_address; traffic without direction or with "
+     "another direction goes to planet-federator's `unknown` measurement: no row", [
+    counter(A, {k: v for k, v in traffic("ingress", "web", "web.consul", "nodir", "nodir.consul", "10.1.0.3").items()
+                if k != "direction"}, MI, [("13:55:00", 1000)]),
+    counter(A, traffic("sideways", "web", "web.consul", "otherdir", "otherdir.consul", "10.1.0.4"), MI,
+            [("13:55:00", 1000)]),
     counter(A, traffic("ingress", "web", "", "lb", "lb.consul", "10.1.0.1"), MI, [("13:55:00", 1000)]),
     counter(A, traffic("egress", "web", "web.consul", "cache"), MI, [("13:55:00", 2000)]),
     gauge("planet_upstream", A, dep("web", "", "db", "db.consul", "5432", "tcp", "web"), MI),
@@ -274,7 +283,7 @@ case("missing-labels", "absent labels: no local_domain / remote_domain / remote_
     gauge("planet_upstream", A, dep("web", "web.consul", "queue", "queue.consul", "5672", "", "web"), MI),
     gauge("planet_downstream", A, dep("web", "web.consul", "lb", "", "8080", "tcp", "web"), MI),
     gauge("planet_downstream", A, dep("web", "web.consul", "lb", "lb.consul", "", "tcp", "web"), MI),
-])
+], shapes=ALL_SHAPES)
 
 # --- samples exactly on the range edges and the windows' edges ----------------------------------
 case("range-edges", "samples exactly on the range edges: a 30 s scrape at :15/:45 has its two samples at T-30s and T "
@@ -298,7 +307,7 @@ case("range-edges", "samples exactly on the range edges: a 30 s scrape at :15/:4
           at_times("13:59:15")),
     gauge("planet_upstream", B, dep("edge", "edge.consul", "dw-at", "d.consul", "80", "tcp", "edge"),
           at_times("13:59:45")),
-])
+], shapes=("prometheus-json",))
 
 # --- quirks of the 30 s grid ----------------------------------------------------------------------
 case("second-half", "a dependency scraped every 30 s at :20/:50 (the second half of each period) is never seen, "
@@ -421,12 +430,12 @@ def federator_points(prom, first_tick, last_tick):
         at = t - 15_000
         for r in prom.query(QUERIES["traffic"], at)["result"]:
             m = r["metric"]
+            # Any other direction, or none, goes to a measurement no table reads.
             direction = m.get("direction", "")
-            if not direction:
-                raise RuntimeError("a case produced a traffic result without direction")
+            measurement = direction if direction in ("ingress", "egress") else "unknown"
             tags = {"service": m.get("local_hostgroup", ""), "address": m.get("local_domain", ""),
                     "remote_service": m.get("remote_hostgroup", ""), "remote_address": m.get("remote_domain", "")}
-            out.append(point(direction, tags, f"bandwidth_bps={float(r['value'][1])!r}", t))
+            out.append(point(measurement, tags, f"bandwidth_bps={float(r['value'][1])!r}", t))
         for r in prom.query(QUERIES["upstream"], at)["result"]:
             m = r["metric"]
             tags = {"service": m.get("local_hostgroup", ""), "address": m.get("local_address", ""),
@@ -455,11 +464,10 @@ def build_case(influx, c, out_dir):
     tw = ix.parse_duration(opts["trafficWindow"])
     dw = ix.parse_duration(opts["dependencyWindow"])
     at_ms, start_ms = at // MS, (at - max(tw, dw)) // MS
+    makers = {"telegraf-v1": ("input.lp", telegraf_v1_lp), "telegraf-v2": ("input.lp", telegraf_v2_lp),
+              "prometheus-json": ("input.json", None)}
     dirs = {c["name"]: ("input.lp", remote_write_lp)}
-    if c["shapes"]:
-        dirs[c["name"] + "-telegraf-v1"] = ("input.lp", telegraf_v1_lp)
-        dirs[c["name"] + "-telegraf-v2"] = ("input.lp", telegraf_v2_lp)
-        dirs[c["name"] + "-prometheus-json"] = ("input.json", None)
+    dirs.update({f"{c['name']}-{shape}": makers[shape] for shape in c["shapes"]})
     with promlib.Prometheus(c["series"]) as prom:
         # Ticks from a minute before the dependency window through `at` itself: InfluxDB's
         # half-open bounds, not this loop, decide which ticks count.
@@ -506,45 +514,63 @@ README_HEAD = """
 Generated by `tests/oracle/prometheus_vectors.py` (`make vectors-exporter-regen`) from a real
 Prometheus 2.42 and a real InfluxDB 1.x; `make vectors-exporter-check` regenerates them and
 diffs. Do not edit by hand. `options.json` names the profile (`"profile": "planet-exporter"`).
-
-How the expectations are made, both halves of the Go chain for real:
+The rows are what planet-federator followed by planet-federator-influxdb-to-bq would write
+from the same samples; both halves of that chain run for real:
 1. The case's samples (hand-written in the script: a few planet-exporter instances, explicit
    millisecond timestamps on 2026-11-20) are written as OpenMetrics text and turned into TSDB
    blocks with `promtool tsdb create-blocks-from openmetrics`; a throwaway `prometheus` (no
    scrape jobs, retention 100y) serves them.
 2. For every tick `t` of the 30-s grid from a minute before `at - dependencyWindow` through
    `at`, planet-federator's exact PromQL (`tests/oracle/promql/*.txt`) is asked with
-   `/api/v1/query` at `time = t - 15s`; each answer becomes the point planet-federator writes,
-   stamped `t`: `ingress`/`egress` (measurement = `direction`; `service` = local_hostgroup,
-   `address` = local_domain, `remote_service` = remote_hostgroup, `remote_address` =
-   remote_domain, `bandwidth_bps` = the value), `upstream` (`address` = local_address,
-   `upstream_service` = remote_hostgroup, `upstream_address` = remote_address, `upstream_port`
-   = port, `process_name`, `protocol`) and `downstream` (`address` = local_address,
-   `downstream_service` = remote_hostgroup, `downstream_address` = remote_address, `port` =
-   port, `process_name`, `protocol`), `service_dependency=1i`; empty labels give no tag.
+   `/api/v1/query` at `time = t - 15s` (planet-federator asks a range query from `t - 15s` to
+   `t` with a 1-minute step: one evaluation, at `t - 15s`). Each answer becomes the points
+   planet-federator writes, stamped `t`, empty labels giving no tag:
+   `ingress`/`egress` (measurement = `direction`, any other direction goes to `unknown`;
+   `service` = local_hostgroup, `address` = local_domain, `remote_service` = remote_hostgroup,
+   `remote_address` = remote_domain, `bandwidth_bps` = the value); `upstream` (`service` =
+   local_hostgroup, `address` = local_address, `upstream_service` = remote_hostgroup,
+   `upstream_address` = remote_address, `upstream_port` = port, `process_name`, `protocol`);
+   `downstream` (the same but `downstream_service`, `downstream_address`, and `port` = port);
+   both with `service_dependency=1i`.
 3. Those points go into a throwaway influxd; the rows are InfluxDB's answers to the original
-   tool's reference queries over `[at - window, at)`, exactly as for every other vector above
-   (so only ticks `at - window <= t < at` count).
+   tool's reference queries over `[at - window, at)`, exactly as for the vectors above, so
+   only ticks `at - window <= t < at` count.
 
-The inputs are the same samples in the shapes users have (Empty labels are absent everywhere):
-- `exporter-<case>/input.lp`: Prometheus `remote_write` into InfluxDB 1.x, exported:
-  measurement = metric name, tags = every label including `__name__`, `job`, `instance`, one
-  float field `value`, nanosecond times;
-- `exporter-fleet-telegraf-v1/input.lp`: Telegraf `inputs.prometheus` with `metric_version = 1`:
-  measurement = metric name, field `gauge`, tags = labels + `url` (`http://<instance>/metrics`,
-  in the role of `instance`) + `host`, no `__name__`/`job`/`instance`;
-- `exporter-fleet-telegraf-v2/input.lp`: the same with `metric_version = 2`: measurement
-  `prometheus`, field key = metric name;
-- `exporter-fleet-prometheus-json/input.json`: the real Prometheus's answer to
-  `/api/v1/query?query={__name__=~"planet_.*"}[<range>]&time=<at>` (a matrix of raw samples).
+The inputs are the same samples in the shapes users have; empty labels are absent everywhere:
+- `exporter-<case>/input.lp`: Prometheus `remote_write` into InfluxDB 1.x, exported as
+  `influx_inspect` would (floats like Go's `%g`: `2.4e+06`): measurement = metric name, tags =
+  every label including `__name__`, `job`, `instance`, one float field `value`, ns times;
+- `exporter-<case>-telegraf-v1/input.lp` (`fleet`, `missing-labels`): Telegraf
+  `inputs.prometheus` with `metric_version = 1`: measurement = metric name, field `gauge`
+  (every planet metric is declared gauge), tags = labels + `url` (`http://<instance>/metrics`,
+  in the role of `instance`) + `host`, no `__name__`, `job` or `instance`; floats without
+  exponent;
+- `exporter-<case>-telegraf-v2/input.lp` (`fleet`, `missing-labels`): the same with
+  `metric_version = 2`: measurement `prometheus`, field key = metric name;
+- `exporter-<case>-prometheus-json/input.json` (`fleet`, `missing-labels`, `range-edges`): the
+  real Prometheus's answer to `/api/v1/query?query={__name__=~"planet_.*"}[<range>]&time=<at>`,
+  a matrix of the raw samples up to `at` (samples after `at` are only in the other shapes; no
+  tick uses them).
 
-Prometheus 2.x semantics that the rows show (Prometheus 3 differs): a range `[T - r, T]`
-includes both ends; no staleness markers come from backfilled blocks (nor from InfluxDB), so a
-stopped series keeps its last rate while two of its samples remain in the range.
+What the rows show (Prometheus 2.x; Prometheus 3 differs on the first point):
+- a range `[T - r, T]` includes both ends (`range-edges`: a 30 s scrape has both its samples in
+  one irate range);
+- backfilled blocks carry no staleness markers (nor does InfluxDB), so a stopped series keeps
+  its last rate while two of its samples remain in the range (`start-stop`);
+- irate uses only the last two samples in range; a drop is a reset and the new value counts as
+  the increase (`counter-reset`);
+- the threshold applies to the sum over instances, strictly above 1000 (`threshold`);
+- the exclusion regexes are fully anchored, and `f.*` also drops every remote domain or address
+  starting with `f` (`frontend...`: `fleet`, `exclusions`);
+- a dependency scraped only in the second half of each 30 s period is never seen
+  (`second-half`); irate needs two samples in 30 s: exactly 15 s scrapes still give a value at
+  every tick, 20 s scrapes at about half the ticks (`scrape-15s`); real scrape jitter makes 15 s
+  fragile.
 
-Every rate in these cases is a multiple of 1/8 byte/s and every scrape interval a multiple of
-2.5 s, so every sample, irate, product and sum is exact in binary floating point and every row
-value an integer before MEAN: no integer column depends on summation order here.
+Every rate in these cases is a multiple of 1/8 byte/s and every counter increment exactly rate
+times interval, so every sample, irate, product and sum is exact in binary floating point and
+every tick's value an integer: no integer column depends on summation order here (MEAN of
+integers below 2^53 is one exact sum and one division).
 
 ### Worked example (checked by the script: it fails if the oracle disagrees)
 `exporter-fleet`, egress api (api.service.consul) -> db (db.service.consul):
