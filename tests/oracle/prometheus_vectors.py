@@ -36,6 +36,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import influxlib as ix  # noqa: E402
+import exporter_model  # noqa: E402
 import make_vectors  # noqa: E402  (the InfluxDB oracle: its tree diff and the README's split)
 import promlib  # noqa: E402
 
@@ -508,6 +509,19 @@ def worked_example(traffic):
         raise AssertionError(f"the oracle disagrees with the hand computation: {got} != {expected}")
 
 
+def check_model(c, traffic, dependency):
+    """The written semantics (exporter_model.py) must give the real chain's rows exactly."""
+    opts = c["options"]
+    model = exporter_model.rows(c["series"], ix.parse_rfc3339(opts["at"]), ix.parse_duration(opts["trafficWindow"]),
+                                ix.parse_duration(opts["dependencyWindow"]))
+    for name, real, modelled in (("traffic", traffic, model[0]), ("dependency", dependency, model[1])):
+        if real != modelled:
+            only_real = [r for r in real if r not in modelled]
+            only_model = [r for r in modelled if r not in real]
+            raise AssertionError(f"{c['name']} {name}: the written semantics disagree with Prometheus + InfluxDB:\n"
+                                 f"  only from the real chain: {only_real}\n  only from the model: {only_model}")
+
+
 README_HEAD = """
 ## `exporter-*`: planet-exporter's raw metrics (`--profile planet-exporter`)
 
@@ -535,6 +549,11 @@ from the same samples; both halves of that chain run for real:
 3. Those points go into a throwaway influxd; the rows are InfluxDB's answers to the original
    tool's reference queries over `[at - window, at)`, exactly as for the vectors above, so
    only ticks `at - window <= t < at` count.
+
+Two checks keep the oracle honest: the script computes every case's rows again from the
+written rules alone (`tests/oracle/exporter_model.py`: closed ranges, irate of the last two
+samples, the anchored matchers, the sums, the threshold, the ticks) and fails if they differ
+from the real chain's; and it fails if the worked example below is not what the chain gives.
 
 The inputs are the same samples in the shapes users have; empty labels are absent everywhere:
 - `exporter-<case>/input.lp`: Prometheus `remote_write` into InfluxDB 1.x, exported as
@@ -614,6 +633,7 @@ def generate(out_dir):
             names, traffic, dependency = build_case(influx, c, out_dir)
             if c["name"] == PREFIX + "fleet":
                 worked_example(traffic)
+            check_model(c, traffic, dependency)
             for name in names:
                 about = c["about"] if name == c["name"] else f"`{c['name']}` as {name[len(c['name']) + 1:]} input"
                 lines.append(f"| `{name}` | {len(traffic)} | {len(dependency)} | {about} |\n")
