@@ -22,6 +22,8 @@ InfluxDB 1.x, Telegraf `inputs.prometheus` metric_version 1 and 2, and Prometheu
     prometheus_vectors.py             rewrite tests/vectors/exporter-* and their README section
     prometheus_vectors.py --out DIR   write them into DIR instead
     prometheus_vectors.py --check     regenerate into a temporary directory and diff
+    prometheus_vectors.py --random N  compare the written semantics with the real chain on N
+                                      random fleets (jitter, gaps, resets, excluded labels)
 
 Python 3 standard library only.
 """
@@ -554,6 +556,9 @@ Two checks keep the oracle honest: the script computes every case's rows again f
 written rules alone (`tests/oracle/exporter_model.py`: closed ranges, irate of the last two
 samples, the anchored matchers, the sums, the threshold, the ticks) and fails if they differ
 from the real chain's; and it fails if the worked example below is not what the chain gives.
+`prometheus_vectors.py --random N [--seed S]` repeats the first check on random fleets (scrape
+jitter, gaps, resets, excluded labels, arbitrary float rates, where an integer may differ by 1
+with the summation order) and writes nothing.
 
 The inputs are the same samples in the shapes users have; empty labels are absent everywhere:
 - `exporter-<case>/input.lp`: Prometheus `remote_write` into InfluxDB 1.x, exported as
@@ -642,11 +647,111 @@ def generate(out_dir):
         f.write(readme_section(lines))
 
 
+# ---------------------------------------------------------------------------------------------
+# Random fleets: the written semantics against the real chain beyond the hand-written cases.
+
+# Mostly values that pass the matchers, some that do not.
+POOL_HOSTGROUPS = ["api", "db", "web", "api", "db", "web", ""]
+POOL_DOMAINS = ["api.consul", "db.consul", "web.consul", "api.consul", "db.consul", "", "frontend.consul",
+                "52.example", "x.prometheus.y"]
+POOL_IPS = ["10.0.0.7", "10.0.0.8", "10.0.0.7", "10.0.0.8", "", "100.64.0.1", "52.1.2.3", "152.1.2.3"]
+POOL_PORTS = ["80", "443", "5432", "80", "443", "", "220", "22", "8500"]
+POOL_ADDRESSES = ["db.consul", "api.consul", "cache.consul", "db.consul", "", "localhost", "10.0.0.9",
+                  "frontend.consul"]
+
+
+def jittered_scrapes(rng, first_ms, last_ms, every_ms, jitter_ms, gap_chance):
+    out, t = [], first_ms
+    while t <= last_ms:
+        if rng.random() >= gap_chance:
+            out.append(t + rng.randint(-jitter_ms, jitter_ms))
+        t += every_ms
+    return sorted(set(out))
+
+
+def random_case(rng, n):
+    at = ix.parse_rfc3339(AT) // MS
+    instances = [f"10.1.0.{i}:9100" for i in range(rng.randint(1, 4))]
+    series_list = []
+    for instance in instances:
+        every = rng.choice([5000, 7500, 10000, 15000, 20000])
+        first = at - rng.randint(15, 70) * 60_000 + rng.randint(0, every)
+        last = at - rng.randint(0, 10) * 60_000
+        jitter = rng.choice([0, 0, 50, 400])
+        gaps = rng.choice([0, 0, 0.05, 0.2])
+        for _ in range(rng.randint(2, 6)):
+            times = jittered_scrapes(rng, first, last, every, jitter, gaps)
+            value, samples = rng.uniform(0, 1e6), []
+            for i, t in enumerate(times):
+                if i:
+                    value += rng.uniform(0, 400) * (t - times[i - 1]) / 1000
+                if rng.random() < 0.02:
+                    value = rng.uniform(0, 5000)
+                samples.append((t, value))
+            labels = traffic(rng.choice(["ingress", "egress", "egress", "other"]), rng.choice(POOL_HOSTGROUPS),
+                             rng.choice(POOL_DOMAINS), rng.choice(POOL_HOSTGROUPS), rng.choice(POOL_DOMAINS),
+                             rng.choice(POOL_IPS))
+            series_list.append(series(TRAFFIC_METRIC, instance, labels, samples))
+        for _ in range(rng.randint(1, 5)):
+            times = jittered_scrapes(rng, first, last, every, jitter, gaps)
+            labels = dep(rng.choice(POOL_HOSTGROUPS), rng.choice(POOL_DOMAINS), rng.choice(POOL_HOSTGROUPS),
+                         rng.choice(POOL_ADDRESSES), rng.choice(POOL_PORTS), rng.choice(["tcp", "udp", ""]),
+                         rng.choice(["app", "app", ""]))
+            series_list.append(gauge(rng.choice(["planet_upstream", "planet_downstream"]), instance, labels, times))
+    return {"name": f"random-{n}", "series": series_list, "shapes": (),
+            "options": {"profile": "planet-exporter", "at": AT, "trafficWindow": "1h", "dependencyWindow": "2h"}}
+
+
+def close_enough(real, modelled):
+    """Same rows; an integer column may differ by 1 where float summation order does."""
+    if len(real) != len(modelled):
+        return False
+    for a, b in zip(real, modelled):
+        for column in a:
+            if a[column] != b[column] and not (isinstance(a[column], int) and abs(a[column] - b[column]) <= 1):
+                return False
+    return True
+
+
+def random_fleets(count, seed):
+    import random
+
+    rng = random.Random(seed)
+    failures = 0
+    out_dir = tempfile.mkdtemp(prefix="planet-exporter-random-")
+    try:
+        with ix.Server() as influx:
+            for n in range(count):
+                c = random_case(rng, n)
+                _, traffic_rows, dependency_rows = build_case(influx, c, out_dir)
+                opts = c["options"]
+                model = exporter_model.rows(c["series"], ix.parse_rfc3339(opts["at"]),
+                                            ix.parse_duration(opts["trafficWindow"]),
+                                            ix.parse_duration(opts["dependencyWindow"]))
+                ok = close_enough(traffic_rows, model[0]) and dependency_rows == model[1]
+                exact = traffic_rows == model[0]
+                print(f"random-{n}: {len(traffic_rows)} traffic, {len(dependency_rows)} dependency rows: "
+                      f"{'exact' if exact else 'within 1' if ok else 'DIFFERENT'}", file=sys.stderr)
+                if not ok:
+                    failures += 1
+                    print(json.dumps({"case": c, "real": [traffic_rows, dependency_rows], "model": model}),
+                          file=sys.stderr)
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+    print(f"random fleets: {count - failures} of {count} agree (seed {seed})")
+    return 1 if failures else 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", help="write the exporter vectors here instead of tests/vectors")
     parser.add_argument("--check", action="store_true", help="regenerate into a temporary directory and diff")
+    parser.add_argument("--random", type=int, metavar="N",
+                        help="write nothing: compare the written semantics with the real chain on N random fleets")
+    parser.add_argument("--seed", type=int, default=1, help="seed of --random")
     args = parser.parse_args()
+    if args.random:
+        return random_fleets(args.random, args.seed)
     if args.check:
         tmp = tempfile.mkdtemp(prefix="planet-exporter-vectors-")
         try:
