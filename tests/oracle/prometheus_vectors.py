@@ -100,11 +100,12 @@ def series(metric, instance, labels, samples):
 
 def counter(instance, labels, times, rates, resets=None):
     """A byte counter scraped at `times`: starts at 0 and grows by rate * elapsed seconds, where
-    `rates` = [(from clock, bytes/s), ...] gives the rate of the interval ending at each scrape;
+    `rates` = [(from, bytes/s), ...] gives the rate of the interval ending at each scrape (from:
+    a clock text or ms);
     `resets` = {clock: value}: the counter restarted and reads `value` at that scrape.
     Rates are multiples of 1/8 and intervals whole milliseconds, so every value, every irate
     and every bit rate is exact in binary floating point."""
-    steps = sorted((clock(c), r) for c, r in rates)
+    steps = sorted((clock(c) if isinstance(c, str) else c, r) for c, r in rates)
     resets = {clock(c): v for c, v in (resets or {}).items()}
     samples, value = [], 0.0
     for i, t in enumerate(times):
@@ -327,8 +328,7 @@ case("second-half", "a dependency scraped every 30 s at :20/:50 (the second half
 def alternating(first, every_s, low, high):
     """Rates that alternate per scrape interval, so that which two samples irate uses shows."""
     times = scrapes(first, "14:00:00", every_s)
-    rates = [(f"{t // 1000 % 86400 // 3600:02d}:{t // 60000 % 60:02d}:{t // 1000 % 60:02d}", high if i % 2 else low)
-             for i, t in enumerate(times)]
+    rates = [(t, high if i % 2 else low) for i, t in enumerate(times)]
     return times, rates
 
 
