@@ -459,18 +459,38 @@ def generate(out_dir):
             nt, nd = build_case(server, c, known_dir)
             known_lines.append(f"| `{c['name']}` | {nt} | {nd} | {c['about']} |\n")
     with open(os.path.join(out_dir, "README.md"), "w") as f:
-        f.write(INDEX_HEAD + "".join(lines))
+        f.write(INDEX_HEAD + "".join(lines) + exporter_section())
     with open(os.path.join(known_dir, "README.md"), "w") as f:
         f.write(KNOWN_HEAD + "".join(known_lines))
 
 
-def diff_trees(a, b):
+# The `exporter-*` vectors and the README from this marker on belong to prometheus_vectors.py
+# (the Prometheus oracle): this script keeps them as they are and does not compare them.
+EXPORTER_PREFIX = "exporter-"
+README_MARKER = "<!-- exporter vectors: written by tests/oracle/prometheus_vectors.py -->"
+
+
+def exporter_section():
+    """The committed README's exporter section (empty when there is none), kept verbatim."""
+    path = os.path.join(VECTORS, "README.md")
+    if not os.path.exists(path):
+        return ""
+    with open(path) as f:
+        text = f.read()
+    if README_MARKER not in text:
+        return ""
+    return "\n" + README_MARKER + text.split(README_MARKER, 1)[1]
+
+
+def diff_trees(a, b, skip_prefix=None):
     """Unified diffs of every file that differs between two trees; empty when identical."""
     problems = []
     cmp = filecmp.dircmp(a, b)
 
     def walk(cmp, rel):
         for name in cmp.left_only:
+            if skip_prefix and rel == "." and name.startswith(skip_prefix):
+                continue
             problems.append(f"only in committed vectors: {os.path.join(rel, name)}")
         for name in cmp.right_only:
             problems.append(f"only in regenerated vectors: {os.path.join(rel, name)}")
@@ -495,7 +515,7 @@ def main():
         tmp = tempfile.mkdtemp(prefix="planet-vectors-")
         try:
             generate(os.path.join(tmp, "vectors"))
-            problems = diff_trees(VECTORS, os.path.join(tmp, "vectors"))
+            problems = diff_trees(VECTORS, os.path.join(tmp, "vectors"), skip_prefix=EXPORTER_PREFIX)
             problems += diff_trees(VECTORS + "-known-differences", os.path.join(tmp, "vectors-known-differences"))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -511,7 +531,7 @@ def main():
         for root in (out, out + "-known-differences"):
             for name in os.listdir(root) if os.path.isdir(root) else []:
                 path = os.path.join(root, name)
-                if os.path.isdir(path):
+                if os.path.isdir(path) and not name.startswith(EXPORTER_PREFIX):
                     shutil.rmtree(path)
     generate(out)
     return 0

@@ -1,0 +1,15 @@
+# A real Prometheus 2.x for the planet-exporter vectors (tests/vectors/exporter-*): with a real
+# influxd it plays planet-federator and planet-federator-influxdb-to-bq.
+PYTHON ?= python3
+DEPS_TARGETS += deps-prometheus
+TEST_TARGETS += vectors-exporter-check
+.PHONY: deps-prometheus vectors-exporter-check vectors-exporter-regen
+
+deps-prometheus: ## Prometheus 2.x (prometheus, promtool) from Debian's packages
+	bash tests/scripts/ensure-prometheus.sh
+
+vectors-exporter-regen: deps-prometheus deps-influxdb ## Rewrite tests/vectors/exporter-* from a real Prometheus and influxd (the oracle)
+	$(PYTHON) tests/oracle/prometheus_vectors.py
+
+vectors-exporter-check: deps-prometheus deps-influxdb ## Regenerate the exporter vectors from a real Prometheus and influxd into a temp dir and diff
+	$(PYTHON) tests/oracle/prometheus_vectors.py --check
