@@ -43,7 +43,7 @@ impl InfluxSource {
         &self.config
     }
 
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    pub(super) fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let url = format!("{}{}", self.config.url.trim_end_matches('/'), path);
         let builder = self.client.request(method, url);
         match &self.config.auth {

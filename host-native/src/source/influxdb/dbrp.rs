@@ -79,10 +79,13 @@ impl InfluxSource {
 
 /// The mapping the v1 API would use: the named retention policy, or the database's default one.
 fn judge(mappings: &[Mapping], db: &str, rp: &str) -> Finding {
-    let found = mappings
-        .iter()
-        .filter(|m| m.database == db)
-        .find(|m| if rp.is_empty() { m.default } else { m.retention_policy == rp });
+    let found = mappings.iter().filter(|m| m.database == db).find(|m| {
+        if rp.is_empty() {
+            m.default
+        } else {
+            m.retention_policy == rp
+        }
+    });
     match found {
         Some(m) => Finding::Ok(format!(
             "database {db:?} retention policy {:?} maps to bucket {} (DBRP mapping)",
