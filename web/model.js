@@ -25,6 +25,8 @@ export function formDefaults(defaults) {
     excludePorts: defaults.federatorExcludedPorts,
     excludeAddresses: defaults.federatorExcludedAddresses,
     minBandwidthHint: `off (the federator uses ${defaults.federatorMinBandwidth})`,
+    profile: defaults.profile,
+    profiles: defaults.profiles,
   };
 }
 
@@ -55,6 +57,7 @@ export function buildOptions(form) {
   if (form.trafficWindow) options.trafficWindow = form.trafficWindow;
   if (form.dependencyWindow) options.dependencyWindow = form.dependencyWindow;
   if (form.format) options.format = form.format;
+  if (form.profile) options.profile = form.profile;
   if (form.minBandwidth !== "" && form.minBandwidth != null) options.minBandwidth = Number(form.minBandwidth);
   if (form.excludePortsOn && form.excludePorts) options.excludePorts = form.excludePorts;
   if (form.excludeAddressesOn && form.excludeAddresses) options.excludeAddresses = form.excludeAddresses;
@@ -72,6 +75,7 @@ export function cliFlags(options) {
   if (options.trafficWindow) flags.push("--traffic-window", options.trafficWindow);
   if (options.dependencyWindow) flags.push("--dependency-window", options.dependencyWindow);
   if (options.format) flags.push("--format", options.format);
+  if (options.profile) flags.push("--profile", options.profile);
   if (options.minBandwidth != null) flags.push("--min-bandwidth", String(options.minBandwidth));
   if (options.excludePorts) flags.push("--exclude-ports", options.excludePorts);
   if (options.excludeAddresses) flags.push("--exclude-addresses", options.excludeAddresses);

@@ -222,6 +222,11 @@ pub struct LiveArgs {
     #[arg(long, value_name = "FILE")]
     pub influxdb_token_file: Option<PathBuf>,
 
+    /// InfluxDB 2.x/3.x organization (name): with a token, `check` looks up the DBRP mapping of
+    /// the database in it.
+    #[arg(long, env = "INFLUXDB_ORG", default_value = "", value_name = "ORG")]
+    pub influxdb_org: String,
+
     /// InfluxDB database (bucket through a DBRP mapping on 2.x/3.x).
     #[arg(long, env = "INFLUXDB_DATABASE", default_value = "mothership", value_name = "NAME")]
     pub influxdb_database: String,

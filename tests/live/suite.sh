@@ -65,6 +65,10 @@ pbq init --bq-dataset-id planet "${common[@]}" >"$work/init2.out" 2>&1 || fail "
 pbq check --bq-dataset-id planet "${common[@]}" >"$work/check1.out" 2>&1 || fail "check after init: $(cat "$work/check1.out")"
 grep -q "ok: measurement ingress: newest point" "$work/check1.out" || fail "check does not report the newest ingress point"
 ok "init creates the schema that check accepts; a second init leaves it alone"
+# A token with an org makes check look for a DBRP mapping; a 1.x server has no such API and says so.
+INFLUXDB_TOKEN=reader:reader-secret INFLUXDB_ORG=planet pbq check --bq-dataset-id planet "${common[@]}" >"$work/check-dbrp.out" 2>&1 || true
+grep -q "note: the server has no v2 DBRP API (HTTP 404" "$work/check-dbrp.out" || fail "check with a token against 1.x: $(cat "$work/check-dbrp.out")"
+ok "check with a token and an org against a real 1.x server: no DBRP API, said as a note"
 python3 tests/live/bq.py "$bq" test-project sql "SELECT 1" >/dev/null
 schema=$(curl -sf "$bq/bigquery/v2/projects/test-project/datasets/planet/tables/planet_exporter_dependency")
 echo "$schema" | jq -e '.timePartitioning.field == "inventory_date" and (.clustering.fields | index("local_hostgroup")) != null

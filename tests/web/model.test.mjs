@@ -136,4 +136,13 @@ test("the page's columns and form defaults are the core's", () => {
   assert.equal(form.dependencyWindow, "7d");
   assert.match(form.excludePorts, /^22\|53\|111\|/);
   assert.equal(form.minBandwidthHint, "off (the federator uses 1000)");
+  assert.equal(form.profile, "planet-federator");
+  assert.ok(form.profiles.includes("planet-federator"), "the picker offers the core's built-in profiles");
+});
+
+test("a picked profile reaches the options and the equivalent command", () => {
+  const options = buildOptions({ profile: "planet-exporter" });
+  assert.deepEqual(options, { profile: "planet-exporter" });
+  assert.deepEqual(cliFlags(options), ["--profile", "planet-exporter"]);
+  assert.deepEqual(buildOptions({ profile: "" }), {}, "the default profile is left to the core");
 });

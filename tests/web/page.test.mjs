@@ -87,6 +87,12 @@ async function load(files, options = {}, baseline = []) {
     document.getElementById("traffic-window").value = o.trafficWindow ?? "1h";
     document.getElementById("dependency-window").value = o.dependencyWindow ?? "7d";
     document.getElementById("format").value = o.format ?? "";
+    // The picker's empty value is the core's default profile.
+    const profile = document.getElementById("profile");
+    profile.value = o.profile && o.profile !== "planet-federator" ? o.profile : "";
+    if (profile.value !== (o.profile && o.profile !== "planet-federator" ? o.profile : "")) {
+      throw new Error(`the page offers no profile ${o.profile}`);
+    }
   }, options);
   if (baseline.length > 0) {
     const n = await computations();
@@ -239,6 +245,7 @@ test("every test vector gives exactly the expected rows and NDJSON", async (t) =
       if (options.trafficWindow) flags.push("--traffic-window", options.trafficWindow);
       if (options.dependencyWindow) flags.push("--dependency-window", options.dependencyWindow);
       if (options.format) flags.push("--format", options.format);
+      if (options.profile) flags.push("--profile", options.profile);
       const fromCli = cli(inputs, flags);
       const trafficNdjson = await downloadText("download-traffic-ndjson");
       const dependencyNdjson = await downloadText("download-dependency-ndjson");

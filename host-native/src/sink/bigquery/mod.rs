@@ -10,6 +10,7 @@
 
 mod auth;
 mod client;
+mod insert_all;
 mod jobs;
 mod load;
 mod rows;

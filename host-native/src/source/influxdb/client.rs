@@ -43,7 +43,7 @@ impl InfluxSource {
         &self.config
     }
 
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    pub(super) fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let url = format!("{}{}", self.config.url.trim_end_matches('/'), path);
         let builder = self.client.request(method, url);
         match &self.config.auth {
@@ -82,8 +82,14 @@ impl InfluxSource {
         let hint = match status.as_u16() {
             401 | 403 => {
                 " (check the InfluxDB user name and password or token, and that the user may read the database)"
+                    .to_string()
             }
-            _ => "",
+            // InfluxDB 2.x/3.x answer 404 when the database has no DBRP mapping to a bucket.
+            404 if detail.contains("database not found") || detail.contains("bucket") => format!(
+                " (on InfluxDB 2.x/3.x the database needs a DBRP mapping to a bucket: {}; `planet-bq check --influxdb-org ORG` looks it up)",
+                super::dbrp::create_command(&self.config.database, &self.config.retention_policy)
+            ),
+            _ => String::new(),
         };
         Err(QueryError { transient, message: format!("{where_}: HTTP {status}: {detail}{hint}{what}") })
     }

@@ -2,6 +2,7 @@
 //! epochs) streamed into the engine. The statements are built in [`query`], sent by [`client`].
 
 mod client;
+mod dbrp;
 pub mod query;
 
 pub use client::QueryError;
@@ -69,6 +70,8 @@ pub struct InfluxConfig {
     pub chunk_size: usize,
     /// Certificate authorities trusted for https besides the system's (a private CA).
     pub extra_roots: Vec<reqwest::Certificate>,
+    /// InfluxDB 2.x/3.x organization, to look up the DBRP mapping in `check`.
+    pub org: Option<String>,
 }
 
 /// The real source.
@@ -119,6 +122,7 @@ pub fn config(args: &LiveArgs) -> Result<InfluxConfig> {
             Some(path) => read_ca_certificates(path)?,
             None => Vec::new(),
         },
+        org: Some(args.influxdb_org.clone()).filter(|o| !o.is_empty()),
     })
 }
 
@@ -199,9 +203,15 @@ impl Source for InfluxSource {
             Err(e) => return vec![Finding::Problem(format!("{e:#}"))],
         };
         found.push(Finding::Ok(format!("InfluxDB at {url} answers (version {version})")));
+        let dbrp = self.check_dbrp().await;
+        let mapping_missing = matches!(dbrp, Some(Finding::Problem(_)));
+        found.extend(dbrp);
         let db = &self.config().database;
         if let Err(e) = self.query_json(query::ANY_MEASUREMENT).await {
-            found.push(Finding::Problem(format!("database {db:?}: {e}")));
+            // The missing mapping above already says why and what to run.
+            if !mapping_missing {
+                found.push(Finding::Problem(format!("database {db:?}: {e}")));
+            }
             return found;
         }
         found.push(Finding::Ok(format!("database {db:?} is readable")));
@@ -281,6 +291,7 @@ mod tests {
             retry_delay: std::time::Duration::from_millis(1),
             chunk_size: 100,
             extra_roots: Vec::new(),
+            org: None,
         }
     }
 
