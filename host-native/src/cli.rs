@@ -191,6 +191,10 @@ pub struct LiveArgs {
     #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
     pub log_format: LogFormat,
 
+    /// Where the measurements come from, and the Prometheus flags.
+    #[command(flatten)]
+    pub prometheus: crate::source::prometheus::PrometheusArgs,
+
     /// InfluxDB base URL (http or https).
     #[arg(long, env = "INFLUXDB_URL", default_value = "http://127.0.0.1:8086", value_name = "URL")]
     pub influxdb_addr: String,

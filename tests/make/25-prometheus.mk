@@ -13,3 +13,9 @@ vectors-exporter-regen: deps-prometheus deps-influxdb ## Rewrite tests/vectors/e
 
 vectors-exporter-check: deps-prometheus deps-influxdb ## Regenerate the exporter vectors from a real Prometheus and influxd into a temp dir and diff
 	$(PYTHON) tests/oracle/prometheus_vectors.py --check
+
+TEST_TARGETS += test-prometheus-source
+.PHONY: test-prometheus-source
+test-prometheus-source: deps-prometheus ## once/backfill/check --source prometheus against a real Prometheus equal the exporter vectors
+	$(CARGO) build -p planet-bq
+	$(PYTHON) tests/live/prometheus_source.py --bin $(VECTORS_TARGET_DIR)/debug/planet-bq

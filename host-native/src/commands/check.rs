@@ -1,7 +1,7 @@
 //! `planet-bq check`: can the source be read and the destination written? Each says what it
 //! found ([`Finding`]); this prints it.
 
-use super::setup::profile;
+use super::setup::live_profile;
 use crate::cli::LiveArgs;
 use crate::finding::Finding;
 use crate::sink;
@@ -10,7 +10,7 @@ use anyhow::{bail, Result};
 
 /// `planet-bq check`.
 pub async fn check(args: LiveArgs) -> Result<()> {
-    let profile = profile(&args.profile)?;
+    let profile = live_profile(&args)?;
     let source = source::from_args(&args)?;
     let mut problems = print(&source.check(&profile).await);
     // The first destination the flags give (`check` looks at it even with --dry-run).

@@ -6,10 +6,11 @@ use crate::metrics::Metrics;
 use crate::pipeline::Pipeline;
 use crate::schedule::JobSchedule;
 use crate::sink::{self, Sink};
+use crate::source::prometheus::SourceKind;
 use crate::source::{self, Source};
 use crate::state::{self, StateStore};
 use anyhow::{bail, Context, Result};
-use planet_core::Profile;
+use planet_core::{defaults, Profile};
 use std::path::Path;
 
 /// The pipeline of the flags, over the source and the sink they choose.
@@ -41,9 +42,19 @@ pub fn schedule(args: &LiveArgs, job: Job) -> Result<JobSchedule> {
     JobSchedule::parse(job, expression, args.cron_job_time_offset)
 }
 
+/// The profile of the live commands: `--source prometheus` reads planet-exporter's metrics,
+/// so the default profile there is `planet-exporter`.
+pub fn live_profile(args: &LiveArgs) -> Result<Profile> {
+    let default = args.profile == defaults::PROFILE;
+    if default && args.prometheus.source == SourceKind::Prometheus {
+        return profile("planet-exporter");
+    }
+    profile(&args.profile)
+}
+
 /// The pipeline of the flags: every flag is checked before anything runs.
 pub async fn pipeline(args: &LiveArgs, metrics: Metrics) -> Result<LivePipeline> {
-    let profile = profile(&args.profile)?;
+    let profile = live_profile(args)?;
     let lengths = lengths(args)?;
     for job in Job::ALL {
         schedule(args, job)?;

@@ -5,6 +5,7 @@
 //! function, then add its one line to [`SOURCES`]. Its flags go in [`crate::cli::LiveArgs`].
 
 pub mod influxdb;
+pub mod prometheus;
 
 use crate::cli::LiveArgs;
 use crate::engine::{Engine, Session};
@@ -18,7 +19,7 @@ pub type FromArgs = fn(&LiveArgs) -> Result<Option<Box<dyn Source>>>;
 
 /// Every source, most specific first: the first one the flags ask for is used. A new source
 /// adds its line here.
-pub const SOURCES: &[FromArgs] = &[influxdb::from_args];
+pub const SOURCES: &[FromArgs] = &[prometheus::from_args, influxdb::from_args];
 
 /// The source the flags ask for.
 pub fn from_args(args: &LiveArgs) -> Result<Box<dyn Source>> {
