@@ -450,8 +450,8 @@ impl Source for PrometheusSource {
                         let count: f64 = count.parse().unwrap_or(0.0);
                         let interval = if count > 1.0 { 300.0 / count } else { f64::INFINITY };
                         if metric.ends_with("_total") && interval >= 15.0 {
-                            Finding::Problem(format!(
-                                "metric {metric}: scraped about every {interval:.0} s; irate over 30 s needs two samples, so a scrape interval under 15 s"
+                            Finding::Note(format!(
+                                "metric {metric}: scraped about every {interval:.0} s; irate over 30 s needs two samples in range, so ticks will be missed: scrape it more often than every 15 s"
                             ))
                         } else {
                             Finding::Ok(format!("metric {metric}: present, scraped about every {interval:.0} s"))
