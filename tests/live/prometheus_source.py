@@ -22,6 +22,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "oracle"))
+import influxlib  # noqa: E402
 import promlib  # noqa: E402
 
 VECTORS = os.path.join(ROOT, "tests", "vectors")
@@ -114,6 +115,30 @@ def main():
             checked += 1
             print(f"ok - {name}: once (3 slice lengths) and backfill from a real Prometheus equal the vector "
                   f"({want['traffic'].count(chr(10))} traffic, {want['dependency'].count(chr(10))} dependency rows)")
+    # Raw metrics in InfluxDB (remote_write's shape, and Telegraf's for the cases that have it):
+    # `--source influxdb --profile planet-exporter` gives the same rows from a real influxd.
+    shapes = sorted(d for d in glob.glob(os.path.join(VECTORS, "exporter-*"))
+                    if glob.glob(os.path.join(d, "input*.lp")))
+    with influxlib.Server() as influx, tempfile.TemporaryDirectory() as work:
+        for case in shapes:
+            name = os.path.basename(case)
+            options = json.loads(read(os.path.join(case, "options.json")))
+            influx.reset()
+            for path in sorted(glob.glob(os.path.join(case, "input*.lp"))):
+                influx.write("".join(l for l in open(path) if l.strip() and not l.startswith("#")))
+            out = os.path.join(work, name)
+            run([args.bin, "once", "all", "--at", options["at"], "--out", out, "--profile", "planet-exporter",
+                 "--influxdb-addr", influx.url, "--influxdb-query-slice", "20m",
+                 "--state-file", os.path.join(work, f"{name}.state.json"), "--retries", "0",
+                 "--traffic-window", options.get("trafficWindow", "1h"),
+                 "--dependency-window", options.get("dependencyWindow", "7d")])
+            got = outputs(out)
+            for job in ("traffic", "dependency"):
+                want = read(os.path.join(case, f"{job}.ndjson"))
+                if got.get(job) != [want]:
+                    sys.exit(f"FAIL - {name}: once --source influxdb --profile planet-exporter {job} differs from the "
+                             f"vector\n--- got\n{''.join(got.get(job, []))}--- want\n{want}")
+            print(f"ok - {name}: raw metrics written into a real influxd, read back with --profile planet-exporter, equal the vector")
     # check: the server answers; backfilled samples are older than its 5-minute look, which it says.
     with promlib.Prometheus(series_of(os.path.join(cases[0], "input.lp"))) as prom:
         result = subprocess.run([args.bin, "check", "--source", "prometheus", "--prometheus-addr", prom.url,

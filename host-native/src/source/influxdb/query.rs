@@ -8,7 +8,7 @@
 
 use super::QueryMode;
 use crate::job::{Job, JobWindow};
-use planet_core::profile::Rule;
+use planet_core::profile::{MetricsSpec, Rule, StageTable};
 use planet_core::{Duration, Profile, Timestamp};
 
 /// Quotes an identifier for InfluxQL.
@@ -29,30 +29,15 @@ pub fn queries(
     slice: Option<Duration>,
     retention_policy: &str,
 ) -> Vec<String> {
-    let mut ranges = Vec::new();
-    match slice.filter(|s| s.0 > 0) {
-        Some(s) => {
-            let mut start = window.start;
-            while start < window.end {
-                let end = Timestamp(start.0.saturating_add(s.0).min(window.end.0));
-                ranges.push((start, end));
-                start = end;
-            }
-        }
-        None => ranges.push((window.start, window.end)),
+    if let Some(spec) = &profile.metrics {
+        return raw_metric_queries(spec, window, slice, retention_policy);
     }
-    let from = |m: &str| {
-        if retention_policy.is_empty() {
-            ident(m)
-        } else {
-            format!("{}.{}", ident(retention_policy), ident(m))
-        }
-    };
     let mut out = Vec::new();
     let rules: Vec<(String, Rule<'_>)> = match window.job {
         Job::Traffic => profile.traffic.iter().map(|r| (r.measurement.clone(), Rule::Traffic(r))).collect(),
         Job::Dependency => profile.dependency.iter().map(|r| (r.measurement.clone(), Rule::Dependency(r))).collect(),
     };
+    let ranges = ranges(window.start, window.end, slice);
     for (measurement, rule) in &rules {
         let tags = rule.group_tags();
         let group_by = tags.iter().map(|t| ident(t)).collect::<Vec<_>>().join(", ");
@@ -76,10 +61,69 @@ pub fn queries(
         for (start, end) in &ranges {
             out.push(format!(
                 "SELECT {select} FROM {} WHERE {} != '' AND time >= {} AND time < {} GROUP BY {group_by}",
-                from(measurement),
+                from(retention_policy, measurement),
                 ident(local),
                 literal(&start.to_rfc3339()),
                 literal(&end.to_rfc3339()),
+            ));
+        }
+    }
+    out
+}
+
+/// `[start, end)` cut in slices of at most `slice`.
+fn ranges(start: Timestamp, end: Timestamp, slice: Option<Duration>) -> Vec<(Timestamp, Timestamp)> {
+    let Some(s) = slice.filter(|s| s.0 > 0) else {
+        return vec![(start, end)];
+    };
+    let mut out = Vec::new();
+    let mut from = start;
+    while from < end {
+        let to = Timestamp(from.0.saturating_add(s.0).min(end.0));
+        out.push((from, to));
+        from = to;
+    }
+    out
+}
+
+/// A measurement, with the retention policy when one is named.
+fn from(retention_policy: &str, measurement: &str) -> String {
+    if retention_policy.is_empty() {
+        ident(measurement)
+    } else {
+        format!("{}.{}", ident(retention_policy), ident(measurement))
+    }
+}
+
+/// Raw exporter metrics (a profile with metric stages): every sample of the job's metrics from
+/// the stages' lookback before the window (the first ticks read samples before it) to its end,
+/// series by series (`GROUP BY *` keeps every label a tag, as the stages need them all). Nothing
+/// is pushed down: the stages need the samples themselves.
+fn raw_metric_queries(
+    spec: &MetricsSpec,
+    window: &JobWindow,
+    slice: Option<Duration>,
+    retention_policy: &str,
+) -> Vec<String> {
+    let table = match window.job {
+        Job::Traffic => StageTable::Traffic,
+        Job::Dependency => StageTable::Dependency,
+    };
+    let lookback = spec.offset.0 + spec.stages.iter().map(|s| s.range.0).max().unwrap_or(0);
+    let mut measurements: Vec<&str> =
+        spec.stages.iter().filter(|s| s.table == table).map(|s| s.metric.as_str()).collect();
+    // Telegraf's metric_version 2 keeps every metric as a field of one measurement.
+    measurements.extend(spec.wide_measurement.as_deref());
+    measurements.dedup();
+    let start = Timestamp(window.start.0.saturating_sub(lookback));
+    let mut out = Vec::new();
+    for m in measurements {
+        for (a, b) in ranges(start, window.end, slice) {
+            out.push(format!(
+                "SELECT * FROM {} WHERE time >= {} AND time < {} GROUP BY *",
+                from(retention_policy, m),
+                literal(&a.to_rfc3339()),
+                literal(&b.to_rfc3339()),
             ));
         }
     }
@@ -138,6 +182,23 @@ mod tests {
         assert!(q[6].contains("time < '2026-11-22T11:00:00Z'"));
         assert!(q[7].contains("\"downstream\""));
         assert!(q[7].contains("GROUP BY \"protocol\", \"process_name\", \"service\", \"address\", \"port\", \"downstream_service\", \"downstream_address\""));
+    }
+
+    #[test]
+    fn raw_exporter_metrics_are_read_whole_from_45_seconds_before_the_window() {
+        let profile = Profile::by_name("planet-exporter").expect("built in");
+        let q = queries(&profile, &window(Job::Traffic, "2026-11-22T13:00:00Z"), QueryMode::Pushdown, None, "");
+        assert_eq!(
+            q,
+            [
+                "SELECT * FROM \"planet_traffic_bytes_total\" WHERE time >= '2026-11-22T11:59:15Z' \
+                 AND time < '2026-11-22T13:00:00Z' GROUP BY *",
+                "SELECT * FROM \"prometheus\" WHERE time >= '2026-11-22T11:59:15Z' \
+                 AND time < '2026-11-22T13:00:00Z' GROUP BY *",
+            ]
+        );
+        let q = queries(&profile, &window(Job::Dependency, "2026-11-22T11:00:00Z"), QueryMode::Raw, None, "");
+        assert!(q[0].contains("FROM \"planet_upstream\"") && q[1].contains("FROM \"planet_downstream\""), "{q:?}");
     }
 
     #[test]
