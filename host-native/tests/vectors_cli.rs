@@ -25,6 +25,7 @@ fn flags(options: &Value) -> Vec<String> {
             "dependencyWindow" => "--dependency-window",
             "format" => "--format",
             "precision" => "--precision",
+            "profile" => "--profile",
             "strict" => {
                 if value.as_bool() == Some(true) {
                     out.push("--strict".to_string());

@@ -21,6 +21,7 @@ function flags(options) {
     dependencyWindow: "--dependency-window",
     format: "--format",
     precision: "--precision",
+    profile: "--profile",
   };
   const out = [];
   for (const [key, value] of Object.entries(options)) {

@@ -142,6 +142,9 @@ impl ExporterState {
     fn slot_of(&mut self, stage: usize, point: &impl PointView) -> Slot {
         let metric = self.spec.stages[stage].metric.as_str();
         let value_fields = &self.spec.value_fields;
+        // A wide measurement's fields are named after the metrics; typeless answers (CSV, a
+        // `/query` JSON) list them beside the tags, so they are not labels either.
+        let stages = &self.spec.stages;
         let (text, spans) = (&mut self.text, &mut self.spans);
         text.clear();
         spans.clear();
@@ -153,7 +156,11 @@ impl ExporterState {
             spans.push((start, middle, text.len()));
         };
         point.for_each_tag(&mut |k, v| {
-            if !v.is_empty() && k != "__name__" && !value_fields.iter().any(|f| f == k) {
+            if !v.is_empty()
+                && k != "__name__"
+                && !value_fields.iter().any(|f| f == k)
+                && !stages.iter().any(|s| s.metric == k)
+            {
                 push(k, v);
             }
         });

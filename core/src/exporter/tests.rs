@@ -338,8 +338,17 @@ fn telegraf_and_prometheus_api_shapes_give_the_same_rows() {
         ms(10),
         ms(5)
     );
+    // Telegraf v2's measurement read back with `SELECT * FROM prometheus GROUP BY *`: InfluxDB
+    // lists every metric of the measurement as a column (null where a point lacks it) and every
+    // tag key of the measurement, "" where a series lacks it. Neither is a label.
+    let v2_query = format!(
+        r#"{{"results":[{{"statement_id":0,"series":[{{"name":"prometheus","tags":{{"direction":"egress","host":"h1","local_domain":"x.consul","local_hostgroup":"x","port":"","remote_domain":"y.consul","remote_hostgroup":"y","remote_ip":"10.1.2.3","url":"http://a:9100/metrics"}},"columns":["time","planet_traffic_bytes_total","planet_upstream"],"values":[[{}000000,1000,null],[{}000000,3000,null]]}}]}}]}}"#,
+        ms(5),
+        ms(10)
+    );
     let want = vec![row("egress", "x", "y", 3200, 3200, 3200)];
     for (name, input) in [
+        ("telegraf v2 through /query", v2_query),
         ("remote_write", remote_write),
         ("telegraf v1", v1),
         ("telegraf v2", v2),
