@@ -1,0 +1,139 @@
+//! Input that is not what the parsers expect: overlong lines, compressed and binary files,
+//! files of which nothing is readable. Each case is checked through the streaming analyzer,
+//! fed in small chunks as hosts do.
+
+use planet_core::{Analysis, Analyzer, Error, Options};
+use std::io::Write;
+
+const POINT: &str = "ingress,service=api,remote_service=web bandwidth_bps=1500 1795349886000000000\n";
+
+fn run(name: &str, bytes: &[u8], chunk: usize, options: Options) -> Result<Analysis, Error> {
+    let mut analyzer = Analyzer::new(options);
+    analyzer.begin_input(name);
+    for piece in bytes.chunks(chunk) {
+        analyzer.push(piece)?;
+    }
+    analyzer.finish()
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).expect("in memory");
+    encoder.finish().expect("in memory")
+}
+
+#[test]
+fn a_line_past_the_limit_is_reported_once_with_its_number_and_the_next_lines_are_read() {
+    let options = Options { max_line_bytes: 100, ..Options::default() };
+    let mut input = POINT.as_bytes().to_vec();
+    input.extend(std::iter::repeat_n(b'a', 1000));
+    input.push(b'\n');
+    input.extend_from_slice(POINT.as_bytes());
+    for chunk in [1, 7, 64, 4096] {
+        let a = run("long.lp", &input, chunk, options.clone()).expect("analysis");
+        assert_eq!(a.warnings.len(), 1, "chunk {chunk}: {:?}", a.warnings);
+        let w = a.warnings[0].to_string();
+        assert!(w.starts_with("long.lp:2: line longer than 100 bytes"), "chunk {chunk}: {w}");
+        assert_eq!(a.stats.lines, 3, "chunk {chunk}");
+        assert_eq!(a.stats.skipped_lines, 1, "chunk {chunk}");
+        assert_eq!(a.traffic.len(), 1);
+        assert_eq!(a.stats.aggregate.points, 2, "both points around the long line are read");
+    }
+    let strict = Options { strict: true, ..options };
+    let error = run("long.lp", &input, 64, strict).expect_err("strict stops");
+    assert!(error.to_string().starts_with("long.lp:2: line longer than 100 bytes"), "{error}");
+}
+
+#[test]
+fn a_line_exactly_at_the_limit_is_read() {
+    let options = Options { max_line_bytes: (POINT.len() - 1) as u64, ..Options::default() };
+    let a = run("exact.lp", POINT.as_bytes(), 5, options).expect("analysis");
+    assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+    assert_eq!(a.stats.aggregate.points, 1);
+}
+
+#[test]
+fn gzip_input_gives_the_rows_of_the_text_whatever_the_chunks() {
+    let text: String = (0..500)
+        .map(|i| {
+            format!(
+                "ingress,service=api,remote_service=web bandwidth_bps={} 17953498{:02}000000000\n",
+                1000 + i,
+                i % 60
+            )
+        })
+        .collect();
+    let plain = run("a.lp", text.as_bytes(), 4096, Options::default()).expect("plain");
+    let compressed = gzip(text.as_bytes());
+    assert_eq!(&compressed[..2], &[0x1f, 0x8b]);
+    for chunk in [1, 3, 1000, compressed.len()] {
+        let a = run("a.lp.gz", &compressed, chunk, Options::default()).expect("gzip");
+        assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+        assert_eq!(a.traffic, plain.traffic, "chunk {chunk}");
+        assert_eq!(a.stats.lines, 500);
+    }
+    // Two members, as `cat a.gz b.gz` makes.
+    let mut two = gzip(&text.as_bytes()[..text.len() / 2]);
+    two.extend(gzip(&text.as_bytes()[text.len() / 2..]));
+    assert_eq!(run("two.gz", &two, 777, Options::default()).expect("two members").traffic, plain.traffic);
+}
+
+#[test]
+fn a_cut_or_corrupt_gzip_stream_is_one_error_naming_the_input() {
+    let compressed = gzip(POINT.repeat(100).as_bytes());
+    let cut = &compressed[..compressed.len() - 10];
+    let error = run("cut.gz", cut, 16, Options::default()).expect_err("truncated");
+    assert!(matches!(error, Error::Input { .. }), "{error:?}");
+    assert!(error.to_string().starts_with("cut.gz: not a valid gzip stream"), "{error}");
+    let mut corrupt = compressed.clone();
+    for b in &mut corrupt[12..40] {
+        *b ^= 0x55;
+    }
+    let error = run("corrupt.gz", &corrupt, 16, Options::default()).expect_err("corrupt");
+    assert!(error.to_string().starts_with("corrupt.gz: not a valid gzip stream"), "{error}");
+}
+
+#[test]
+fn binary_and_other_compressed_input_is_refused_with_one_error() {
+    let zeros = vec![0u8; 1 << 20];
+    let error = run("/dev/zero", &zeros, 65536, Options::default()).expect_err("NUL bytes");
+    assert!(error.to_string().starts_with("/dev/zero: not text: a NUL byte at byte 0"), "{error}");
+
+    let zstd = [0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x58, 0x01, 0x02];
+    let error = run("a.lp.zst", &zstd, 3, Options::default()).expect_err("zstd");
+    assert!(error.to_string().contains("zstd-compressed input is not read"), "{error}");
+
+    // Latin-1 bytes on every line: not UTF-8, and no NUL.
+    let latin1: Vec<u8> = (0..20).flat_map(|_| b"ingress,service=caf\xe9 bandwidth_bps=1 1\n".to_vec()).collect();
+    let error = run("latin1.lp", &latin1, 50, Options::default()).expect_err("not utf-8");
+    assert!(error.to_string().starts_with("latin1.lp: not text: 10 of its first 10 lines are not UTF-8"), "{error}");
+}
+
+#[test]
+fn one_bad_line_among_good_ones_stays_a_warning() {
+    let mut input = POINT.repeat(5).into_bytes();
+    input.extend_from_slice(b"caf\xe9\n");
+    input.extend_from_slice(POINT.repeat(5).as_bytes());
+    let a = run("mixed.lp", &input, 10, Options::default()).expect("read");
+    assert_eq!(a.stats.skipped_lines, 1);
+    assert_eq!(a.stats.aggregate.points, 10);
+}
+
+#[test]
+fn an_input_of_which_no_line_is_readable_is_an_error() {
+    let garbage = "this is not\nan export at all\n";
+    let error = run("notes.txt", garbage.as_bytes(), 4, Options::default()).expect_err("nothing readable");
+    assert!(error.to_string().starts_with("notes.txt: no line could be read (2 malformed line(s) skipped)"), "{error}");
+
+    // Beside a good input, the unreadable one still fails the analysis: its rows are missing.
+    let mut analyzer = Analyzer::new(Options::default());
+    analyzer.begin_input("good.lp");
+    analyzer.push(POINT.as_bytes()).expect("good");
+    analyzer.begin_input("notes.txt");
+    analyzer.push(garbage.as_bytes()).expect("non-strict");
+    let error = analyzer.finish().expect_err("one input unreadable");
+    assert!(error.to_string().starts_with("notes.txt: no line could be read"), "{error}");
+
+    // An empty input is not an error: nothing was malformed.
+    assert!(run("empty.lp", b"", 1, Options::default()).is_ok());
+}
