@@ -137,3 +137,31 @@ fn an_input_of_which_no_line_is_readable_is_an_error() {
     // An empty input is not an error: nothing was malformed.
     assert!(run("empty.lp", b"", 1, Options::default()).is_ok());
 }
+
+#[test]
+fn field_values_influxdb_refuses_on_write_are_malformed_lines_with_clear_messages() {
+    // What a real InfluxDB 1.6 answered to POST /write of each line: 400 "invalid number" for
+    // NaN, "invalid float" for 1e400, "invalid boolean" for inf. An unsigned past INT64 cannot
+    // be a table value and must not become 9223372036854775807 silently.
+    let cases = [
+        ("bandwidth_bps=NaN", "field bandwidth_bps: invalid number NaN"),
+        ("bandwidth_bps=inf", "field bandwidth_bps: invalid number inf"),
+        ("bandwidth_bps=-Inf", "field bandwidth_bps: invalid number -Inf"),
+        ("bandwidth_bps=1e400", "field bandwidth_bps: invalid float"),
+        ("bandwidth_bps=18446744073709551615u", "field bandwidth_bps: 18446744073709551615u is past the largest value"),
+    ];
+    for (field, message) in cases {
+        let line = format!("ingress,service=api,remote_service=web {field} 1795349886000000000\n");
+        let input = format!("{POINT}{line}");
+        let strict = Options { strict: true, ..Options::default() };
+        let error = run("f.lp", input.as_bytes(), 4096, strict).expect_err(field);
+        assert!(error.to_string().starts_with(&format!("f.lp:2: {message}")), "{field}: {error}");
+        let a = run("f.lp", input.as_bytes(), 4096, Options::default()).expect(field);
+        assert_eq!((a.stats.skipped_lines, a.stats.aggregate.points), (1, 1), "{field}");
+        assert_eq!(a.traffic[0].traffic_bandwidth_bits_max_1h, 1500, "{field}: the bad value is not counted");
+    }
+    // The largest unsigned the tables hold is still read.
+    let input = "ingress,service=api,remote_service=web bandwidth_bps=9223372036854775807u 1795349886000000000\n";
+    let a = run("max.lp", input.as_bytes(), 4096, Options { strict: true, ..Options::default() }).expect("in range");
+    assert_eq!(a.traffic[0].traffic_bandwidth_bits_max_1h, i64::MAX);
+}

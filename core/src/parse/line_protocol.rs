@@ -142,9 +142,53 @@ fn fast_value(line: &str, start: usize, end: usize) -> Option<FastValue> {
             if !all_digits(&b[..b.len() - 1]) {
                 return None;
             }
-            text[..text.len() - 1].parse().ok().map(FastValue::Unsigned)
+            // Past i64::MAX the crate's path reports it: the tables' columns are INT64.
+            text[..text.len() - 1].parse().ok().filter(|v| i64::try_from(*v).is_ok()).map(FastValue::Unsigned)
+        }
+        // Only a literal with an exponent or hundreds of digits can overflow to infinity: those
+        // are checked here (rare), the rest is parsed only when a field is read.
+        _ if is_float(b) && (b.len() > 300 || b.iter().any(|c| matches!(c, b'e' | b'E'))) => {
+            text.parse::<f64>().ok().filter(|v| v.is_finite()).map(|_| FastValue::Float(start, end))
         }
         _ => is_float(b).then_some(FastValue::Float(start, end)),
+    }
+}
+
+/// Refuses field values InfluxDB refuses on write (`invalid float` for a literal past f64's
+/// range) and unsigned values past the INT64 the tables hold, instead of saturating them.
+fn check_values(parsed: &ParsedLine<'_>) -> Result<(), LineError> {
+    for (key, value) in &parsed.field_set {
+        match value {
+            LpValue::F64(v) if !v.is_finite() => {
+                return Err(LineError::new(format!(
+                    "field {}: invalid float (out of range of a 64-bit float; InfluxDB refuses it too)",
+                    key.as_str()
+                )))
+            }
+            LpValue::U64(v) if i64::try_from(*v).is_err() => {
+                return Err(LineError::new(format!(
+                    "field {}: {v}u is past the largest value the tables hold (9223372036854775807)",
+                    key.as_str()
+                )))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The crate's message for a line, clearer for NaN and infinity, which it does not name.
+fn crate_error(line: &str, error: impl std::fmt::Display) -> LineError {
+    let fields = line.split_once(' ').map_or("", |(_, rest)| rest);
+    let not_a_number = fields.split([',', ' ']).filter_map(|kv| kv.split_once('=')).find(|(_, v)| {
+        let v = v.trim_start_matches(['+', '-']).to_ascii_lowercase();
+        v == "nan" || v == "inf" || v == "infinity"
+    });
+    match not_a_number {
+        Some((key, value)) => {
+            LineError::new(format!("field {key}: invalid number {value} (InfluxDB accepts no NaN or infinity)"))
+        }
+        None => LineError::new(error.to_string()),
     }
 }
 
@@ -391,7 +435,8 @@ impl LineParser for LineProtocolParser {
             let Some(parsed) = parse_lines(&doubled).next() else {
                 return Ok(());
             };
-            let parsed = parsed.map_err(|e| LineError::new(e.to_string()))?;
+            let parsed = parsed.map_err(|e| crate_error(line, e))?;
+            check_values(&parsed)?;
             let Some(raw_time) = parsed.timestamp else {
                 return Err(LineError::new("missing timestamp (exports must carry the time of every point)"));
             };
@@ -430,7 +475,8 @@ impl LineParser for LineProtocolParser {
         let Some(parsed) = parse_lines(line).next() else {
             return Ok(());
         };
-        let parsed = parsed.map_err(|e| LineError::new(e.to_string()))?;
+        let parsed = parsed.map_err(|e| crate_error(line, e))?;
+        check_values(&parsed)?;
         let Some(raw_time) = parsed.timestamp else {
             return Err(LineError::new("missing timestamp (exports must carry the time of every point)"));
         };

@@ -66,7 +66,9 @@ impl Format {
             || line.starts_with(",result,table")
         {
             Format::AnnotatedCsv
-        } else if line.starts_with("name,") {
+        } else if line.starts_with("name,time,") || line.starts_with("name,tags,") {
+            // The header of `influx -format csv` and of /query's CSV. Not any `name,`: line
+            // protocol of a measurement called `name` starts so too (`name,host=a value=1`).
             Format::Csv
         } else {
             Format::LineProtocol
@@ -258,6 +260,8 @@ mod tests {
         assert_eq!(Format::detect("name,time,address"), Format::Csv);
         assert_eq!(Format::detect("# INFLUXDB EXPORT: 1677"), Format::LineProtocol);
         assert_eq!(Format::detect("ingress,service=a v=1 1"), Format::LineProtocol);
+        assert_eq!(Format::detect("name,host=a value=1 1"), Format::LineProtocol, "a measurement called name");
+        assert_eq!(Format::detect("name,time=a value=1 1"), Format::LineProtocol);
     }
 
     #[test]

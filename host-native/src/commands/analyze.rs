@@ -29,6 +29,7 @@ pub fn options(args: &AnalyzeArgs) -> Result<Options> {
             rename: args.rename.iter().cloned().collect(),
             percentiles: args.percentiles,
         },
+        max_line_bytes: args.max_line_bytes,
     })
 }
 
