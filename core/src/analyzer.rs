@@ -122,6 +122,8 @@ pub struct Analyzer {
     stats: AnalysisStats,
     /// Inputs of which no line could be read, with their skipped-line counts.
     unreadable: Vec<(String, u64)>,
+    /// The error of an input ended by `begin_input` that cannot be read at all.
+    unreadable_error: Option<Error>,
 }
 
 impl Analyzer {
@@ -136,6 +138,7 @@ impl Analyzer {
             warnings: Vec::new(),
             stats: AnalysisStats::default(),
             unreadable: Vec::new(),
+            unreadable_error: None,
         }
     }
 
@@ -148,8 +151,11 @@ impl Analyzer {
     pub fn begin_input(&mut self, name: &str) {
         if self.input.is_some() {
             // Problems at the end of the previous input are recorded as warnings; in strict mode
-            // callers end inputs explicitly with `end_input` to see them as errors.
-            let _ = self.end_input();
+            // callers end inputs explicitly with `end_input` to see them as errors. An input
+            // that cannot be read at all still fails the analysis, at `finish`.
+            if let Err(error @ Error::Input { .. }) = self.end_input() {
+                self.unreadable_error.get_or_insert(error);
+            }
         }
         self.stats.inputs += 1;
         self.input = Some(InputState {
@@ -454,6 +460,9 @@ impl Analyzer {
         self.stats.bytes += o.bytes;
         self.stats.skipped_lines += o.skipped_lines;
         self.unreadable.extend(other.unreadable);
+        if let Some(error) = other.unreadable_error {
+            self.unreadable_error.get_or_insert(error);
+        }
         Ok(())
     }
 
@@ -465,6 +474,9 @@ impl Analyzer {
     /// Ends the current input and returns the tables.
     pub fn finish(mut self) -> Result<Analysis> {
         self.end_input()?;
+        if let Some(error) = self.unreadable_error.take() {
+            return Err(error);
+        }
         if !self.unreadable.is_empty() {
             let names: Vec<&str> = self.unreadable.iter().map(|(name, _)| name.as_str()).collect();
             let skipped: u64 = self.unreadable.iter().map(|(_, n)| n).sum();

@@ -134,6 +134,16 @@ fn an_input_of_which_no_line_is_readable_is_an_error() {
     let error = analyzer.finish().expect_err("one input unreadable");
     assert!(error.to_string().starts_with("notes.txt: no line could be read"), "{error}");
 
+    // A cut gzip input ended by the next begin_input (no explicit end_input) fails at finish.
+    let mut analyzer = Analyzer::new(Options::default());
+    analyzer.begin_input("cut.gz");
+    let compressed = gzip(POINT.repeat(50).as_bytes());
+    analyzer.push(&compressed[..compressed.len() - 8]).expect("no error before the end");
+    analyzer.begin_input("good.lp");
+    analyzer.push(POINT.as_bytes()).expect("good");
+    let error = analyzer.finish().expect_err("the cut input is not forgotten");
+    assert!(error.to_string().starts_with("cut.gz: not a valid gzip stream"), "{error}");
+
     // An empty input is not an error: nothing was malformed.
     assert!(run("empty.lp", b"", 1, Options::default()).is_ok());
 }
