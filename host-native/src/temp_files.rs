@@ -108,21 +108,34 @@ pub fn remove_on_signal() -> Result<()> {
             .enable_all()
             .build()
             .context("starting the signal handler")?;
+        // A signal its parent ignores (SIGINT for a background job of a script) stays ignored.
+        let handled = |sig: libc::c_int| {
+            // SAFETY: a query of the current action only (no new action is installed).
+            let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+            let queried = unsafe { libc::sigaction(sig, std::ptr::null(), &mut old) } == 0;
+            !(queried && old.sa_sigaction == libc::SIG_IGN)
+        };
         // Registered here, before any file is written; delivered once the thread polls them.
         let (mut interrupt, mut terminate) = {
             let _entered = runtime.enter();
-            (
-                signal(SignalKind::interrupt()).context("handling SIGINT")?,
-                signal(SignalKind::terminate()).context("handling SIGTERM")?,
-            )
+            let interrupt = match handled(libc::SIGINT) {
+                true => Some(signal(SignalKind::interrupt()).context("handling SIGINT")?),
+                false => None,
+            };
+            let terminate = match handled(libc::SIGTERM) {
+                true => Some(signal(SignalKind::terminate()).context("handling SIGTERM")?),
+                false => None,
+            };
+            (interrupt, terminate)
         };
         std::thread::Builder::new()
             .name("signal-cleanup".into())
             .spawn(move || {
                 let code = runtime.block_on(async {
                     tokio::select! {
-                        _ = interrupt.recv() => 130,
-                        _ = terminate.recv() => 143,
+                        Some(_) = async { interrupt.as_mut()?.recv().await } => 130,
+                        Some(_) = async { terminate.as_mut()?.recv().await } => 143,
+                        else => std::future::pending().await,
                     }
                 });
                 remove_all_and_exit(code)

@@ -100,8 +100,11 @@ fi
 series 200000 >"$WORK/many.lp"
 for sig in INT TERM; do
     out="$WORK/signal-$sig"; old_pair "$out"
+    # Job control on: a background job of a script would otherwise start with SIGINT ignored.
+    set -m
     "$BIN" analyze --out "$out" "$WORK/many.lp" 2>"$WORK/signal.err" &
     pid=$!
+    set +m
     while kill -0 "$pid" 2>/dev/null && ! compgen -G "$out/.traffic.ndjson.tmp-*" >/dev/null; do sleep 0.01; done
     if compgen -G "$out/.traffic.ndjson.tmp-*" >/dev/null; then
         kill -s "$sig" "$pid"; wait "$pid"; code=$?
