@@ -234,4 +234,17 @@ printf 'ingress,service=a,remote_service=b bandwidth_bps=1 9223372036854775807\n
 "$BIN" analyze "$WORK/max.lp" >"$WORK/max.out" 2>&1
 if grep -q 'inventory_date 2262-04-11T23:00:00Z' "$WORK/max.out"; then ok "a point at i64::MAX: the window ends on the hour"; else fail "i64::MAX point" "$(head -3 "$WORK/max.out")"; fi
 
+# The wasm engine's code cache on a read-only disk: a warning, and the module compiled instead.
+module=${PLANET_BQ_WASM_MODULE:-$(dirname "$BIN")/../wasm32-unknown-unknown/wasm-release/planet_wasm_abi.wasm}
+if [ -f "$module" ] && [ "$(id -u)" = 0 ] && mkdir -p "$WORK/rocache" && mount -t tmpfs -o size=1m,ro tmpfs "$WORK/rocache" 2>/dev/null; then
+    MOUNTS+=("$WORK/rocache")
+    "$BIN" analyze --engine wasm --wasm-module "$module" --wasm-cache "$WORK/rocache/cache" --out "$WORK/wasm-out" "$EXAMPLE" 2>"$WORK/rocache.err"; code=$?
+    if [ "$code" = 0 ] && grep -q 'warning: cannot use the WebAssembly code cache; compiling the module instead:.*Read-only file system' "$WORK/rocache.err" \
+        && cmp -s "$WORK/wasm-out/traffic.ndjson" "$WORK/plain/traffic.ndjson"; then
+        ok "--wasm-cache on a read-only disk: a warning, same rows"
+    else fail "--wasm-cache on a read-only disk" "exit $code; $(head -c 600 "$WORK/rocache.err")"; fi
+else
+    echo "skip: --wasm-cache on a read-only disk needs root, mount and the wasm module (make wasm-abi, or PLANET_BQ_WASM_MODULE)"
+fi
+
 if [ "$FAILED" = 0 ]; then echo "robustness: all cases passed"; else echo "robustness: $FAILED case(s) failed"; exit 1; fi
