@@ -348,7 +348,11 @@ impl Analyzer {
             return Ok(());
         };
         if let Some(parser) = input.parser.as_mut() {
-            let mut ctx = Context { aggregator: &mut self.aggregator, precision: self.options.precision };
+            let mut ctx = Context {
+                aggregator: &mut self.aggregator,
+                precision: self.options.precision,
+                profile: &self.options.profile,
+            };
             for error in parser.finish(&mut ctx) {
                 let line = error.line.unwrap_or(input.line);
                 self.report(&input.name, line, error, "")?;
@@ -416,7 +420,11 @@ impl Analyzer {
             }
             input.parser = Some(parser_for(input.format));
         }
-        let mut ctx = Context { aggregator: &mut self.aggregator, precision: self.options.precision };
+        let mut ctx = Context {
+            aggregator: &mut self.aggregator,
+            precision: self.options.precision,
+            profile: &self.options.profile,
+        };
         let result = match input.parser.as_mut() {
             Some(parser) => parser.line(text, &mut ctx),
             None => Ok(()),

@@ -159,6 +159,9 @@ fn field_values_influxdb_refuses_on_write_are_malformed_lines_with_clear_message
         ("bandwidth_bps=-Inf", "field bandwidth_bps: invalid number -Inf"),
         ("bandwidth_bps=1e400", "field bandwidth_bps: invalid float"),
         ("bandwidth_bps=18446744073709551615u", "field bandwidth_bps: 18446744073709551615u is past the largest value"),
+        // InfluxDB stores these (204), but the traffic rows cannot use them.
+        ("bandwidth_bps=\"x\"", "field bandwidth_bps: a string, not a number"),
+        ("bandwidth_bps=true", "field bandwidth_bps: a boolean, not a number"),
     ];
     for (field, message) in cases {
         let line = format!("ingress,service=api,remote_service=web {field} 1795349886000000000\n");

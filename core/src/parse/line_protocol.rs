@@ -10,6 +10,7 @@
 use super::{Context, LineError, LineParser};
 use crate::aggregate::{FxBuild, SeriesHandle};
 use crate::point::{FieldValue, PointView};
+use crate::profile::Profile;
 use std::collections::HashMap;
 
 /// At most this many series keys are remembered; the cache starts over when full, so memory
@@ -155,8 +156,23 @@ fn fast_value(line: &str, start: usize, end: usize) -> Option<FastValue> {
 }
 
 /// Refuses field values InfluxDB refuses on write (`invalid float` for a literal past f64's
-/// range) and unsigned values past the INT64 the tables hold, instead of saturating them.
-fn check_values(parsed: &ParsedLine<'_>) -> Result<(), LineError> {
+/// range), unsigned values past the INT64 the tables hold, instead of saturating them, and a
+/// string or boolean where the profile reads a number (InfluxDB stores those; the tables cannot
+/// use them, and dropping the point silently would hide it).
+fn check_values(parsed: &ParsedLine<'_>, profile: &Profile) -> Result<(), LineError> {
+    let measurement = parsed.series.measurement.as_str();
+    for rule in profile.traffic.iter().filter(|r| r.measurement == measurement) {
+        let value = parsed.field_set.iter().find(|(k, _)| k.as_str() == rule.field).map(|(_, v)| v);
+        let kind = match value {
+            Some(LpValue::String(_)) => "a string",
+            Some(LpValue::Boolean(_)) => "a boolean",
+            _ => continue,
+        };
+        return Err(LineError::new(format!(
+            "field {}: {kind}, not a number (the {measurement} rows need a number)",
+            rule.field
+        )));
+    }
     for (key, value) in &parsed.field_set {
         match value {
             LpValue::F64(v) if !v.is_finite() => {
@@ -436,7 +452,7 @@ impl LineParser for LineProtocolParser {
                 return Ok(());
             };
             let parsed = parsed.map_err(|e| crate_error(line, e))?;
-            check_values(&parsed)?;
+            check_values(&parsed, ctx.profile)?;
             let Some(raw_time) = parsed.timestamp else {
                 return Err(LineError::new("missing timestamp (exports must carry the time of every point)"));
             };
@@ -476,7 +492,7 @@ impl LineParser for LineProtocolParser {
             return Ok(());
         };
         let parsed = parsed.map_err(|e| crate_error(line, e))?;
-        check_values(&parsed)?;
+        check_values(&parsed, ctx.profile)?;
         let Some(raw_time) = parsed.timestamp else {
             return Err(LineError::new("missing timestamp (exports must carry the time of every point)"));
         };
@@ -528,7 +544,8 @@ mod tests {
     fn a_line_with_backslash_pairs_still_aggregates() {
         let spec = WindowSpec { at: None, traffic_window: Duration(HOUR), dependency_window: Duration(HOUR) };
         let mut aggregator = Aggregator::new(Profile::planet_federator(), spec);
-        let mut ctx = Context { aggregator: &mut aggregator, precision: Precision::Auto };
+        let profile = Profile::planet_federator();
+        let mut ctx = Context { aggregator: &mut aggregator, precision: Precision::Auto, profile: &profile };
         let mut parser = LineProtocolParser::default();
         parser.line(r"ingress,service=a\\b bandwidth_bps=1 1795349886000000000", &mut ctx).expect("valid");
         let tables = aggregator.tables();

@@ -12,6 +12,7 @@ pub(crate) mod query_json;
 
 use crate::aggregate::Aggregator;
 use crate::error::{Error, ErrorKind, Result};
+use crate::profile::Profile;
 use crate::time::Precision;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -115,6 +116,8 @@ impl LineError {
 pub(crate) struct Context<'a> {
     pub(crate) aggregator: &'a mut Aggregator,
     pub(crate) precision: Precision,
+    /// The profile: which fields the tables read, to refuse a value of the wrong type.
+    pub(crate) profile: &'a Profile,
 }
 
 /// A format's parser: fed one line at a time (without its line ending), then finished.
