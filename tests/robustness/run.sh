@@ -234,6 +234,12 @@ printf 'ingress,service=a,remote_service=b bandwidth_bps=1 9223372036854775807\n
 "$BIN" analyze "$WORK/max.lp" >"$WORK/max.out" 2>&1
 if grep -q 'inventory_date 2262-04-11T23:00:00Z' "$WORK/max.out"; then ok "a point at i64::MAX: the window ends on the hour"; else fail "i64::MAX point" "$(head -3 "$WORK/max.out")"; fi
 
+for value in 'NaN' '1e400' '18446744073709551615u' '"x"' 'true'; do
+    printf '%s\ningress,service=api,remote_service=web bandwidth_bps=%s 1795349886000000000\n' "$POINT" "$value" >"$WORK/value.lp"
+    "$BIN" analyze --strict "$WORK/value.lp" >/dev/null 2>"$WORK/value.err"; code=$?
+    if [ "$code" = 1 ] && grep -q "value.lp:2: field bandwidth_bps: " "$WORK/value.err"; then ok "--strict: bandwidth_bps=$value is an error at line 2"; else fail "--strict bandwidth_bps=$value" "exit $code; $(cat "$WORK/value.err")"; fi
+done
+
 # The wasm engine's code cache on a read-only disk: a warning, and the module compiled instead.
 module=${PLANET_BQ_WASM_MODULE:-$(dirname "$BIN")/../wasm32-unknown-unknown/wasm-release/planet_wasm_abi.wasm}
 if [ -f "$module" ] && [ "$(id -u)" = 0 ] && mkdir -p "$WORK/rocache" && mount -t tmpfs -o size=1m,ro tmpfs "$WORK/rocache" 2>/dev/null; then
