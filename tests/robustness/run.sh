@@ -6,6 +6,9 @@
 # planet-bq's own output. Memory is asserted as a bound (peak RSS), never a time.
 set -uo pipefail
 BIN=$(realpath "${1:?usage: run.sh PATH/TO/planet-bq}")
+for tool in /usr/bin/time python3 gzip; do
+    command -v "$tool" >/dev/null || { echo "robustness: needs $tool (GNU time: apt-get install time)"; exit 1; }
+done
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 WORK=$(mktemp -d /tmp/planet-bq-robustness.XXXXXX)
