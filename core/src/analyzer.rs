@@ -352,6 +352,7 @@ impl Analyzer {
                 aggregator: &mut self.aggregator,
                 precision: self.options.precision,
                 profile: &self.options.profile,
+                max_record_bytes: usize::try_from(self.options.max_line_bytes).unwrap_or(usize::MAX),
             };
             for error in parser.finish(&mut ctx) {
                 let line = error.line.unwrap_or(input.line);
@@ -424,6 +425,7 @@ impl Analyzer {
             aggregator: &mut self.aggregator,
             precision: self.options.precision,
             profile: &self.options.profile,
+            max_record_bytes: usize::try_from(self.options.max_line_bytes).unwrap_or(usize::MAX),
         };
         let result = match input.parser.as_mut() {
             Some(parser) => parser.line(text, &mut ctx),

@@ -178,3 +178,26 @@ fn field_values_influxdb_refuses_on_write_are_malformed_lines_with_clear_message
     let a = run("max.lp", input.as_bytes(), 4096, Options { strict: true, ..Options::default() }).expect("in range");
     assert_eq!(a.traffic[0].traffic_bandwidth_bits_max_1h, i64::MAX);
 }
+
+#[test]
+fn a_pretty_printed_json_document_past_the_limit_is_reported_once_and_dropped() {
+    let mut doc = String::from("{\"results\": [{\"statement_id\": 0, \"series\": [{\"name\": \"ingress\",\n");
+    doc.push_str("\"columns\": [\"time\", \"bandwidth_bps\"], \"values\": [\n");
+    for i in 0..1000 {
+        doc.push_str(&format!("[1795349886000000000, {i}],\n"));
+    }
+    doc.push_str("[1795349886000000000, 1]]}]}]}\n");
+    let options = Options { max_line_bytes: 4096, ..Options::default() };
+    let a = run("pretty.json", doc.as_bytes(), 100, options.clone()).expect("non-strict");
+    assert_eq!(a.stats.skipped_lines, 1, "{:?}", a.warnings);
+    assert!(
+        a.warnings[0].message.starts_with("a multi-line JSON document longer than 4096 bytes"),
+        "{}",
+        a.warnings[0]
+    );
+    let error = run("pretty.json", doc.as_bytes(), 100, Options { strict: true, ..options }).expect_err("strict");
+    assert!(error.to_string().contains("a multi-line JSON document longer than 4096 bytes"), "{error}");
+    // Under the default limit the same document is read.
+    let a = run("pretty.json", doc.as_bytes(), 100, Options::default()).expect("read");
+    assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+}

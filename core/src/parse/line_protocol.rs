@@ -545,7 +545,12 @@ mod tests {
         let spec = WindowSpec { at: None, traffic_window: Duration(HOUR), dependency_window: Duration(HOUR) };
         let mut aggregator = Aggregator::new(Profile::planet_federator(), spec);
         let profile = Profile::planet_federator();
-        let mut ctx = Context { aggregator: &mut aggregator, precision: Precision::Auto, profile: &profile };
+        let mut ctx = Context {
+            aggregator: &mut aggregator,
+            precision: Precision::Auto,
+            profile: &profile,
+            max_record_bytes: usize::MAX,
+        };
         let mut parser = LineProtocolParser::default();
         parser.line(r"ingress,service=a\\b bandwidth_bps=1 1795349886000000000", &mut ctx).expect("valid");
         let tables = aggregator.tables();

@@ -118,6 +118,8 @@ pub(crate) struct Context<'a> {
     pub(crate) precision: Precision,
     /// The profile: which fields the tables read, to refuse a value of the wrong type.
     pub(crate) profile: &'a Profile,
+    /// The longest record a parser may hold (a line, a multi-line JSON document).
+    pub(crate) max_record_bytes: usize,
 }
 
 /// A format's parser: fed one line at a time (without its line ending), then finished.
