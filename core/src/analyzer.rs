@@ -1,6 +1,7 @@
 //! The streaming driver: inputs in chunks cut anywhere, lines to parsers, tables at the end.
 
 use crate::aggregate::{Aggregator, Stats, Tables, Window};
+use crate::decode::{self, Decoding, Sniffed};
 use crate::error::{quote, Error, Location, ParseIssue, Result};
 use crate::options::Options;
 use crate::parse::{parser_for, Context, Format, LineError, LineParser};
@@ -10,6 +11,13 @@ use serde::{Deserialize, Serialize};
 
 /// At most this many problems are kept with their details; all are counted.
 const MAX_KEPT_ISSUES: usize = 1000;
+
+/// Text bytes at the start of an input searched for a NUL byte, which no text export holds.
+const NUL_SEARCH_BYTES: u64 = 64 * 1024;
+
+/// Lines at the start of an input that decide whether it is text at all: when most of them are
+/// not UTF-8, the input is refused with one error instead of a warning per line.
+const TEXT_CHECK_LINES: u64 = 10;
 
 /// Result of an analysis.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +86,18 @@ struct InputState {
     carry: Vec<u8>,
     parser: Option<Box<dyn LineParser>>,
     format: Format,
+    /// How the bytes become text (gzip is decoded here).
+    decoding: Decoding,
+    /// Text bytes seen (after decoding).
+    text_bytes: u64,
+    /// Inside a line longer than the limit: its rest is dropped up to the next newline.
+    skipping_long_line: bool,
+    /// Lines of the first [`TEXT_CHECK_LINES`] that were not UTF-8.
+    not_utf8_lines: u64,
+    /// Lines a parser accepted.
+    accepted_lines: u64,
+    /// The analysis' skipped-line count when this input began.
+    skipped_before: u64,
 }
 
 /// Streaming analysis of one or more inputs.
@@ -100,6 +120,10 @@ pub struct Analyzer {
     input: Option<InputState>,
     warnings: Vec<ParseIssue>,
     stats: AnalysisStats,
+    /// Inputs of which no line could be read, with their skipped-line counts.
+    unreadable: Vec<(String, u64)>,
+    /// The error of an input ended by `begin_input` that cannot be read at all.
+    unreadable_error: Option<Error>,
 }
 
 impl Analyzer {
@@ -107,7 +131,15 @@ impl Analyzer {
     pub fn new(options: Options) -> Analyzer {
         let mut aggregator = Aggregator::new(options.profile.clone(), options.window_spec());
         aggregator.set_what_if(options.what_if.clone());
-        Analyzer { options, aggregator, input: None, warnings: Vec::new(), stats: AnalysisStats::default() }
+        Analyzer {
+            options,
+            aggregator,
+            input: None,
+            warnings: Vec::new(),
+            stats: AnalysisStats::default(),
+            unreadable: Vec::new(),
+            unreadable_error: None,
+        }
     }
 
     /// The options in use.
@@ -119,8 +151,11 @@ impl Analyzer {
     pub fn begin_input(&mut self, name: &str) {
         if self.input.is_some() {
             // Problems at the end of the previous input are recorded as warnings; in strict mode
-            // callers end inputs explicitly with `end_input` to see them as errors.
-            let _ = self.end_input();
+            // callers end inputs explicitly with `end_input` to see them as errors. An input
+            // that cannot be read at all still fails the analysis, at `finish`.
+            if let Err(error @ Error::Input { .. }) = self.end_input() {
+                self.unreadable_error.get_or_insert(error);
+            }
         }
         self.stats.inputs += 1;
         self.input = Some(InputState {
@@ -129,37 +164,146 @@ impl Analyzer {
             carry: Vec::new(),
             parser: None,
             format: self.options.format,
+            decoding: Decoding::Undecided(Vec::new()),
+            text_bytes: 0,
+            skipping_long_line: false,
+            not_utf8_lines: 0,
+            accepted_lines: 0,
+            skipped_before: self.stats.skipped_lines,
         });
     }
 
     /// Feeds a chunk of the current input; chunks may be cut anywhere, even inside a line or
-    /// a UTF-8 character. Errors only in strict mode.
+    /// a UTF-8 character. Errors in strict mode, and for an input that cannot be read at all
+    /// (not text, a broken gzip stream).
     pub fn push(&mut self, chunk: &[u8]) -> Result<()> {
         if self.input.is_none() {
             self.begin_input("input");
         }
         self.stats.bytes += chunk.len() as u64;
+        let Some(input) = self.input.as_mut() else {
+            return Ok(());
+        };
+        match &mut input.decoding {
+            Decoding::Text => self.push_text(chunk),
+            Decoding::Gzip(_) => self.push_gzip(chunk),
+            Decoding::Undecided(head) => {
+                head.extend_from_slice(chunk);
+                if head.len() < decode::SNIFF_BYTES {
+                    return Ok(());
+                }
+                self.decide_decoding()
+            }
+        }
+    }
+
+    /// Chooses how to read the input from its first bytes, then feeds them.
+    fn decide_decoding(&mut self) -> Result<()> {
+        let Some(input) = self.input.as_mut() else {
+            return Ok(());
+        };
+        let head = match &mut input.decoding {
+            Decoding::Undecided(head) => std::mem::take(head),
+            _ => return Ok(()),
+        };
+        match decode::sniff(&head) {
+            Sniffed::Text => {
+                input.decoding = Decoding::Text;
+                self.push_text(&head)
+            }
+            Sniffed::Gzip => {
+                input.decoding = decode::gzip();
+                self.push_gzip(&head)
+            }
+            Sniffed::Unsupported(name) => Err(self.input_error(format!(
+                "{name}-compressed input is not read; decompress it first (gzip is read as it is)"
+            ))),
+        }
+    }
+
+    fn push_gzip(&mut self, data: &[u8]) -> Result<()> {
+        let Some(input) = self.input.as_mut() else {
+            return Ok(());
+        };
+        // Taken out while its text goes through the analyzer, then put back.
+        let Decoding::Gzip(mut decoder) = std::mem::replace(&mut input.decoding, Decoding::Text) else {
+            return Ok(());
+        };
+        let name = input.name.clone();
+        let result = decode::gunzip_steps(&mut decoder, data, |text| self.push_text(text), |e| gzip_error(&name, e));
+        if let Some(input) = self.input.as_mut() {
+            input.decoding = Decoding::Gzip(decoder);
+        }
+        result
+    }
+
+    fn input_error(&self, message: String) -> Error {
+        let input = self.input.as_ref().map(|i| i.name.clone()).unwrap_or_default();
+        Error::Input { input, message }
+    }
+
+    /// Splits text into lines, holding the unfinished last one until the next chunk; a line
+    /// longer than the limit is reported once and its rest dropped as it arrives.
+    fn push_text(&mut self, chunk: &[u8]) -> Result<()> {
+        let max = usize::try_from(self.options.max_line_bytes).unwrap_or(usize::MAX);
+        let Some(input) = self.input.as_mut() else {
+            return Ok(());
+        };
+        if input.text_bytes < NUL_SEARCH_BYTES {
+            let room = usize::try_from(NUL_SEARCH_BYTES - input.text_bytes).unwrap_or(usize::MAX);
+            if let Some(at) = memchr::memchr(0, &chunk[..chunk.len().min(room)]) {
+                let offset = input.text_bytes + at as u64;
+                return Err(self.input_error(format!(
+                    "not text: a NUL byte at byte {offset} (a binary file, or UTF-16 text, which is not read)"
+                )));
+            }
+        }
+        input.text_bytes += chunk.len() as u64;
         let mut data = chunk;
-        let carried = self.input.as_ref().is_some_and(|i| !i.carry.is_empty());
-        if carried {
+        if input.skipping_long_line {
+            match memchr::memchr(b'\n', data) {
+                None => return Ok(()),
+                Some(pos) => {
+                    input.skipping_long_line = false;
+                    data = &data[pos + 1..];
+                }
+            }
+        } else if !input.carry.is_empty() {
             match memchr::memchr(b'\n', data) {
                 None => {
-                    if let Some(input) = self.input.as_mut() {
-                        input.carry.extend_from_slice(data);
+                    if input.carry.len().saturating_add(data.len()) > max {
+                        let carry = std::mem::take(&mut input.carry);
+                        input.skipping_long_line = true;
+                        return self.too_long(&carry, max);
                     }
+                    input.carry.extend_from_slice(data);
                     return Ok(());
                 }
                 Some(pos) => {
-                    let mut line = self.input.as_mut().map(|i| std::mem::take(&mut i.carry)).unwrap_or_default();
-                    line.extend_from_slice(&data[..pos]);
-                    self.line(&line)?;
+                    let mut line = std::mem::take(&mut input.carry);
+                    if line.len().saturating_add(pos) > max {
+                        self.too_long(&line, max)?;
+                    } else {
+                        line.extend_from_slice(&data[..pos]);
+                        self.line(&line)?;
+                    }
                     data = &data[pos + 1..];
                 }
             }
         }
         while let Some(pos) = memchr::memchr(b'\n', data) {
-            self.line(&data[..pos])?;
+            if pos > max {
+                self.too_long(&data[..pos], max)?;
+            } else {
+                self.line(&data[..pos])?;
+            }
             data = &data[pos + 1..];
+        }
+        if data.len() > max {
+            if let Some(input) = self.input.as_mut() {
+                input.skipping_long_line = true;
+            }
+            return self.too_long(data, max);
         }
         if let Some(input) = self.input.as_mut() {
             input.carry.extend_from_slice(data);
@@ -167,13 +311,35 @@ impl Analyzer {
         Ok(())
     }
 
+    /// Counts and reports a line past the length limit, quoting its start.
+    fn too_long(&mut self, start: &[u8], max: usize) -> Result<()> {
+        let Some(input) = self.input.as_mut() else {
+            return Ok(());
+        };
+        input.line += 1;
+        self.stats.lines += 1;
+        let (name, line) = (input.name.clone(), input.line);
+        let quote = String::from_utf8_lossy(&start[..start.len().min(200)]).into_owned();
+        let message = format!("line longer than {max} bytes (the max-line-bytes limit): skipped");
+        self.report(&name, line, LineError::new(message), &quote)
+    }
+
     /// Ends the current input: its last line even without a newline, and what its format can
     /// only check at the end (a buffered JSON document, a truncated answer).
     pub fn end_input(&mut self) -> Result<()> {
+        if matches!(self.input.as_ref().map(|i| &i.decoding), Some(Decoding::Undecided(_))) {
+            self.decide_decoding()?;
+        }
+        if let Some(Decoding::Gzip(decoder)) = self.input.as_mut().map(|i| &mut i.decoding) {
+            let rest = decode::gunzip_finish(decoder);
+            let name = self.input.as_ref().map(|i| i.name.clone()).unwrap_or_default();
+            self.push_text(&rest.map_err(|e| gzip_error(&name, e))?)?;
+        }
+        self.check_text(true)?;
         let Some(mut input) = self.input.take() else {
             return Ok(());
         };
-        let last = std::mem::take(&mut input.carry);
+        let last = if input.skipping_long_line { Vec::new() } else { std::mem::take(&mut input.carry) };
         self.input = Some(input);
         if !last.is_empty() {
             self.line(&last)?;
@@ -182,13 +348,38 @@ impl Analyzer {
             return Ok(());
         };
         if let Some(parser) = input.parser.as_mut() {
-            let mut ctx = Context { aggregator: &mut self.aggregator, precision: self.options.precision };
+            let mut ctx = Context {
+                aggregator: &mut self.aggregator,
+                precision: self.options.precision,
+                profile: &self.options.profile,
+                max_record_bytes: usize::try_from(self.options.max_line_bytes).unwrap_or(usize::MAX),
+            };
             for error in parser.finish(&mut ctx) {
                 let line = error.line.unwrap_or(input.line);
                 self.report(&input.name, line, error, "")?;
             }
         }
+        let skipped = self.stats.skipped_lines - input.skipped_before;
+        if skipped > 0 && input.accepted_lines == 0 {
+            self.unreadable.push((input.name, skipped));
+        }
         Ok(())
+    }
+
+    /// Refuses an input most of whose first lines are not UTF-8: binary data, or an encoding
+    /// the exports never use. `at_end`: the input has fewer lines than the check looks at.
+    fn check_text(&mut self, at_end: bool) -> Result<()> {
+        let Some(input) = self.input.as_ref() else {
+            return Ok(());
+        };
+        let checked = input.line.min(TEXT_CHECK_LINES);
+        if checked == 0 || (!at_end && input.line != TEXT_CHECK_LINES) || input.not_utf8_lines * 2 <= checked {
+            return Ok(());
+        }
+        Err(self.input_error(format!(
+            "not text: {} of its first {checked} lines are not UTF-8 (a binary or compressed file? gzip is read as it is)",
+            input.not_utf8_lines
+        )))
     }
 
     fn line(&mut self, raw: &[u8]) -> Result<()> {
@@ -205,11 +396,21 @@ impl Analyzer {
         let text = match std::str::from_utf8(raw) {
             Ok(text) => text,
             Err(e) => {
+                if line_no <= TEXT_CHECK_LINES {
+                    input.not_utf8_lines += 1;
+                }
                 let name = input.name.clone();
                 let lossy = String::from_utf8_lossy(raw).into_owned();
                 let message = format!("invalid utf-8 at byte {}", e.valid_up_to());
+                self.check_text(false)?;
                 return self.report(&name, line_no, LineError::new(message), &lossy);
             }
+        };
+        if line_no == TEXT_CHECK_LINES {
+            self.check_text(false)?;
+        }
+        let Some(input) = self.input.as_mut() else {
+            return Ok(());
         };
         if input.parser.is_none() {
             if text.trim().is_empty() {
@@ -220,7 +421,12 @@ impl Analyzer {
             }
             input.parser = Some(parser_for(input.format));
         }
-        let mut ctx = Context { aggregator: &mut self.aggregator, precision: self.options.precision };
+        let mut ctx = Context {
+            aggregator: &mut self.aggregator,
+            precision: self.options.precision,
+            profile: &self.options.profile,
+            max_record_bytes: usize::try_from(self.options.max_line_bytes).unwrap_or(usize::MAX),
+        };
         let result = match input.parser.as_mut() {
             Some(parser) => parser.line(text, &mut ctx),
             None => Ok(()),
@@ -229,6 +435,7 @@ impl Analyzer {
             let name = input.name.clone();
             return self.report(&name, line_no, error, text);
         }
+        input.accepted_lines += 1;
         Ok(())
     }
 
@@ -262,6 +469,10 @@ impl Analyzer {
         self.stats.lines += o.lines;
         self.stats.bytes += o.bytes;
         self.stats.skipped_lines += o.skipped_lines;
+        self.unreadable.extend(other.unreadable);
+        if let Some(error) = other.unreadable_error {
+            self.unreadable_error.get_or_insert(error);
+        }
         Ok(())
     }
 
@@ -273,12 +484,29 @@ impl Analyzer {
     /// Ends the current input and returns the tables.
     pub fn finish(mut self) -> Result<Analysis> {
         self.end_input()?;
+        if let Some(error) = self.unreadable_error.take() {
+            return Err(error);
+        }
+        if !self.unreadable.is_empty() {
+            let names: Vec<&str> = self.unreadable.iter().map(|(name, _)| name.as_str()).collect();
+            let skipped: u64 = self.unreadable.iter().map(|(_, n)| n).sum();
+            return Err(Error::Input {
+                input: names.join(", "),
+                message: format!(
+                    "no line could be read ({skipped} malformed line(s) skipped): not an export in a format planet-bq reads"
+                ),
+            });
+        }
         let Tables { window, traffic, dependency, traffic_percentiles } = self.aggregator.tables();
         let mut stats = self.stats;
         stats.aggregate = self.aggregator.stats();
         stats.groups = self.aggregator.group_count() as u64;
         Ok(Analysis { window, traffic, dependency, traffic_percentiles, warnings: self.warnings, stats })
     }
+}
+
+fn gzip_error(input: &str, reason: String) -> Error {
+    Error::Input { input: input.to_string(), message: format!("not a valid gzip stream: {reason}") }
 }
 
 /// Analyzes whole inputs given as `(name, bytes)` in one call.

@@ -117,6 +117,15 @@ pub enum Error {
     /// The profile cannot be used.
     #[error("invalid profile: {0}")]
     Profile(String),
+    /// A whole input cannot be read: not text, a broken compressed stream, or no line of it
+    /// readable. Fatal even when malformed lines are otherwise skipped.
+    #[error("{input}: {message}")]
+    Input {
+        /// Name of the input.
+        input: String,
+        /// What is wrong, lowercase.
+        message: String,
+    },
 }
 
 impl Error {
@@ -124,6 +133,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Parse(issue) => issue.kind,
+            Error::Input { .. } => ErrorKind::Malformed,
             Error::Duration { .. } | Error::Timestamp { .. } | Error::Option { .. } => ErrorKind::InvalidOption,
             Error::Profile(_) => ErrorKind::InvalidProfile,
         }

@@ -24,6 +24,7 @@
 
 pub mod aggregate;
 pub mod analyzer;
+mod decode;
 pub mod defaults;
 pub mod error;
 pub mod exact_sum;

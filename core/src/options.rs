@@ -36,6 +36,10 @@ pub struct Options {
     /// their own (`minBandwidth`, `excludePorts`, ...). Default: none, the tables as the service writes them.
     #[serde(flatten)]
     pub what_if: WhatIf,
+    /// Longest line accepted, in bytes; a longer line is reported and skipped without being
+    /// buffered. Default [`defaults::MAX_LINE_BYTES`] (64 MiB).
+    #[serde(alias = "max_line_bytes", skip_serializing_if = "is_default_max_line_bytes")]
+    pub max_line_bytes: u64,
 }
 
 impl Default for Options {
@@ -49,6 +53,7 @@ impl Default for Options {
             strict: false,
             profile: Profile::default(),
             what_if: WhatIf::default(),
+            max_line_bytes: defaults::MAX_LINE_BYTES,
         }
     }
 }
@@ -58,6 +63,10 @@ impl Options {
     pub fn window_spec(&self) -> WindowSpec {
         WindowSpec { at: self.at, traffic_window: self.traffic_window, dependency_window: self.dependency_window }
     }
+}
+
+fn is_default_max_line_bytes(bytes: &u64) -> bool {
+    *bytes == defaults::MAX_LINE_BYTES
 }
 
 fn is_default_profile(profile: &Profile) -> bool {

@@ -21,9 +21,11 @@ impl Timestamp {
         DateTime::<Utc>::from_timestamp_nanos(self.0).to_rfc3339_opts(SecondsFormat::AutoSi, true)
     }
 
-    /// The start of the next whole hour strictly after this instant.
+    /// The start of the next whole hour strictly after this instant; past the last whole hour
+    /// that fits in 64 bits (2262-04-11T23:00:00Z), that hour, so a window end stays on the hour.
     pub fn next_hour(self) -> Timestamp {
-        Timestamp(self.0.div_euclid(HOUR).saturating_add(1).saturating_mul(HOUR))
+        let next = self.0.div_euclid(HOUR).saturating_add(1).checked_mul(HOUR);
+        Timestamp(next.unwrap_or(i64::MAX.div_euclid(HOUR) * HOUR))
     }
 
     /// Parses RFC3339 (any offset; fractional seconds up to nanoseconds).
@@ -42,7 +44,22 @@ impl fmt::Display for Timestamp {
 impl FromStr for Timestamp {
     type Err = Error;
     fn from_str(text: &str) -> Result<Self> {
-        Timestamp::parse_rfc3339(text).ok_or_else(|| Error::Timestamp { quote: quote(text) })
+        if let Some(t) = Timestamp::parse_rfc3339(text) {
+            return Ok(t);
+        }
+        if DateTime::parse_from_rfc3339(text.trim()).is_ok() {
+            // Valid RFC3339 that nanoseconds in 64 bits (InfluxDB's time) cannot hold.
+            return Err(Error::Option {
+                name: "timestamp".into(),
+                reason: format!(
+                    "{:?} is out of range: supported from {} to {}",
+                    quote(text),
+                    Timestamp(i64::MIN).to_rfc3339(),
+                    Timestamp(i64::MAX).to_rfc3339()
+                ),
+            });
+        }
+        Err(Error::Timestamp { quote: quote(text) })
     }
 }
 
@@ -252,6 +269,27 @@ pub fn parse_time_text(text: &str, precision: Precision) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_next_hour_of_the_last_instant_is_the_last_whole_hour() {
+        // 2262-04-11T23:47:16.854775807Z is i64::MAX nanoseconds; its hour starts at 23:00.
+        assert_eq!(Timestamp(i64::MAX).next_hour().to_rfc3339(), "2262-04-11T23:00:00Z");
+        assert_eq!(Timestamp(0).next_hour().to_rfc3339(), "1970-01-01T01:00:00Z");
+    }
+
+    #[test]
+    fn a_valid_timestamp_past_64_bits_of_nanoseconds_is_out_of_range() {
+        let error = "9999-01-01T00:00:00Z".parse::<Timestamp>().expect_err("out of range");
+        let text = error.to_string();
+        assert!(
+            text.contains(
+                "out of range: supported from 1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z"
+            ),
+            "{text}"
+        );
+        let error = "tomorrow".parse::<Timestamp>().expect_err("not RFC3339");
+        assert!(error.to_string().contains("expected RFC3339"), "{error}");
+    }
 
     fn d(text: &str) -> i64 {
         text.parse::<Duration>().expect("valid duration").0

@@ -71,12 +71,12 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<Timestamp>,
 
-    /// Traffic window length (Go syntax with days: 90m, 1h30m, 7d).
-    #[arg(long, default_value = defaults::TRAFFIC_WINDOW_TEXT, value_name = "DURATION")]
+    /// Traffic window length (Go syntax with days: 90m, 1h30m, 7d), greater than zero.
+    #[arg(long, default_value = defaults::TRAFFIC_WINDOW_TEXT, value_name = "DURATION", value_parser = positive_duration)]
     pub traffic_window: Duration,
 
-    /// Dependency window length.
-    #[arg(long, default_value = defaults::DEPENDENCY_WINDOW_TEXT, value_name = "DURATION")]
+    /// Dependency window length, greater than zero.
+    #[arg(long, default_value = defaults::DEPENDENCY_WINDOW_TEXT, value_name = "DURATION", value_parser = positive_duration)]
     pub dependency_window: Duration,
 
     /// Input format: auto, lp, csv, annotated-csv, json, prometheus-json.
@@ -107,9 +107,14 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub all_warnings: bool,
 
+    /// Longest line read, in bytes (default 64 MiB). A longer line is reported with its file
+    /// and line number and skipped without being held in memory; the next lines are read.
+    #[arg(long, default_value_t = defaults::MAX_LINE_BYTES, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_line_bytes: u64,
+
     /// What-if: keep only traffic points above this bandwidth in bit/s, as planet-federator
     /// keeps pairs above 1000 (pre-aggregated rows are dropped when their max is at or below).
-    #[arg(long, value_name = "BPS", help_heading = "What-if")]
+    #[arg(long, value_name = "BPS", help_heading = "What-if", value_parser = finite_number)]
     pub min_bandwidth: Option<f64>,
 
     /// What-if: drop dependency rows whose port fully matches this regular expression (regex-lite
@@ -136,6 +141,24 @@ pub struct AnalyzeArgs {
     /// Where the analysis runs (--engine native|wasm) and the wasm engine's limits.
     #[command(flatten)]
     pub engine: crate::engine::EngineArgs,
+}
+
+/// A window length or a time limit: a duration greater than zero.
+pub fn positive_duration(text: &str) -> Result<Duration, String> {
+    let duration: Duration = text.parse().map_err(|e: planet_core::Error| e.to_string())?;
+    if duration.0 <= 0 {
+        return Err(format!("{text:?} must be greater than zero"));
+    }
+    Ok(duration)
+}
+
+/// A number that is not NaN nor infinite.
+fn finite_number(text: &str) -> Result<f64, String> {
+    let value: f64 = text.trim().parse().map_err(|_| format!("{text:?} is not a number"))?;
+    if !value.is_finite() {
+        return Err(format!("{text:?} must be a finite number"));
+    }
+    Ok(value)
 }
 
 /// `FROM=TO` of `--rename`.
@@ -326,12 +349,12 @@ pub struct LiveArgs {
     #[arg(long, value_name = "ADDR")]
     pub metrics_listen: Option<String>,
 
-    /// Traffic window length.
-    #[arg(long, default_value = defaults::TRAFFIC_WINDOW_TEXT, value_name = "DURATION")]
+    /// Traffic window length, greater than zero.
+    #[arg(long, default_value = defaults::TRAFFIC_WINDOW_TEXT, value_name = "DURATION", value_parser = positive_duration)]
     pub traffic_window: Duration,
 
-    /// Dependency window length.
-    #[arg(long, default_value = defaults::DEPENDENCY_WINDOW_TEXT, value_name = "DURATION")]
+    /// Dependency window length, greater than zero.
+    #[arg(long, default_value = defaults::DEPENDENCY_WINDOW_TEXT, value_name = "DURATION", value_parser = positive_duration)]
     pub dependency_window: Duration,
 
     /// Schema profile: a name (planet-federator, planet-exporter) or a JSON file describing one.

@@ -16,3 +16,4 @@ pub mod sink;
 pub mod source;
 pub mod state;
 pub mod table_print;
+pub mod temp_files;

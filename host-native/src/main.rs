@@ -21,6 +21,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    // `run` has its own handler (the first signal lets the running job finish); every other
+    // command stops at once, without leaving temporary files behind.
+    if !matches!(cli.command, Command::Run(_)) {
+        if let Err(e) = planet_bq::temp_files::remove_on_signal() {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    }
     let result = match cli.command {
         Command::Analyze(args) => commands::analyze::run(args),
         Command::Completions(args) => commands::completions::run(args),
@@ -41,6 +49,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of standard output has what it wanted (`| head`).
+        Err(e) if planet_bq::output::is_stdout_closed(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

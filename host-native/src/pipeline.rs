@@ -70,6 +70,7 @@ impl<S: Source, K: Sink> Pipeline<S, K> {
             profile: self.profile.clone(),
             // The service writes the reference tables: no what-if filter applies.
             what_if: Default::default(),
+            ..Options::default()
         }
     }
 

@@ -10,6 +10,7 @@
 use super::{Context, LineError, LineParser};
 use crate::aggregate::{FxBuild, SeriesHandle};
 use crate::point::{FieldValue, PointView};
+use crate::profile::Profile;
 use std::collections::HashMap;
 
 /// At most this many series keys are remembered; the cache starts over when full, so memory
@@ -142,9 +143,68 @@ fn fast_value(line: &str, start: usize, end: usize) -> Option<FastValue> {
             if !all_digits(&b[..b.len() - 1]) {
                 return None;
             }
-            text[..text.len() - 1].parse().ok().map(FastValue::Unsigned)
+            // Past i64::MAX the crate's path reports it: the tables' columns are INT64.
+            text[..text.len() - 1].parse().ok().filter(|v| i64::try_from(*v).is_ok()).map(FastValue::Unsigned)
+        }
+        // Only a literal with an exponent or hundreds of digits can overflow to infinity: those
+        // are checked here (rare), the rest is parsed only when a field is read.
+        _ if is_float(b) && (b.len() > 300 || b.iter().any(|c| matches!(c, b'e' | b'E'))) => {
+            text.parse::<f64>().ok().filter(|v| v.is_finite()).map(|_| FastValue::Float(start, end))
         }
         _ => is_float(b).then_some(FastValue::Float(start, end)),
+    }
+}
+
+/// Refuses field values InfluxDB refuses on write (`invalid float` for a literal past f64's
+/// range), unsigned values past the INT64 the tables hold, instead of saturating them, and a
+/// string or boolean where the profile reads a number (InfluxDB stores those; the tables cannot
+/// use them, and dropping the point silently would hide it).
+fn check_values(parsed: &ParsedLine<'_>, profile: &Profile) -> Result<(), LineError> {
+    let measurement = parsed.series.measurement.as_str();
+    for rule in profile.traffic.iter().filter(|r| r.measurement == measurement) {
+        let value = parsed.field_set.iter().find(|(k, _)| k.as_str() == rule.field).map(|(_, v)| v);
+        let kind = match value {
+            Some(LpValue::String(_)) => "a string",
+            Some(LpValue::Boolean(_)) => "a boolean",
+            _ => continue,
+        };
+        return Err(LineError::new(format!(
+            "field {}: {kind}, not a number (the {measurement} rows need a number)",
+            rule.field
+        )));
+    }
+    for (key, value) in &parsed.field_set {
+        match value {
+            LpValue::F64(v) if !v.is_finite() => {
+                return Err(LineError::new(format!(
+                    "field {}: invalid float (out of range of a 64-bit float; InfluxDB refuses it too)",
+                    key.as_str()
+                )))
+            }
+            LpValue::U64(v) if i64::try_from(*v).is_err() => {
+                return Err(LineError::new(format!(
+                    "field {}: {v}u is past the largest value the tables hold (9223372036854775807)",
+                    key.as_str()
+                )))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The crate's message for a line, clearer for NaN and infinity, which it does not name.
+fn crate_error(line: &str, error: impl std::fmt::Display) -> LineError {
+    let fields = line.split_once(' ').map_or("", |(_, rest)| rest);
+    let not_a_number = fields.split([',', ' ']).filter_map(|kv| kv.split_once('=')).find(|(_, v)| {
+        let v = v.trim_start_matches(['+', '-']).to_ascii_lowercase();
+        v == "nan" || v == "inf" || v == "infinity"
+    });
+    match not_a_number {
+        Some((key, value)) => {
+            LineError::new(format!("field {key}: invalid number {value} (InfluxDB accepts no NaN or infinity)"))
+        }
+        None => LineError::new(error.to_string()),
     }
 }
 
@@ -404,7 +464,8 @@ impl LineParser for LineProtocolParser {
             let Some(parsed) = parse_lines(&doubled).next() else {
                 return Ok(());
             };
-            let parsed = parsed.map_err(|e| LineError::new(e.to_string()))?;
+            let parsed = parsed.map_err(|e| crate_error(line, e))?;
+            check_values(&parsed, ctx.profile)?;
             let Some(raw_time) = parsed.timestamp else {
                 return Err(LineError::new("missing timestamp (exports must carry the time of every point)"));
             };
@@ -443,7 +504,8 @@ impl LineParser for LineProtocolParser {
         let Some(parsed) = parse_lines(line).next() else {
             return Ok(());
         };
-        let parsed = parsed.map_err(|e| LineError::new(e.to_string()))?;
+        let parsed = parsed.map_err(|e| crate_error(line, e))?;
+        check_values(&parsed, ctx.profile)?;
         let Some(raw_time) = parsed.timestamp else {
             return Err(LineError::new("missing timestamp (exports must carry the time of every point)"));
         };
@@ -495,7 +557,13 @@ mod tests {
     fn a_line_with_backslash_pairs_still_aggregates() {
         let spec = WindowSpec { at: None, traffic_window: Duration(HOUR), dependency_window: Duration(HOUR) };
         let mut aggregator = Aggregator::new(Profile::planet_federator(), spec);
-        let mut ctx = Context { aggregator: &mut aggregator, precision: Precision::Auto };
+        let profile = Profile::planet_federator();
+        let mut ctx = Context {
+            aggregator: &mut aggregator,
+            precision: Precision::Auto,
+            profile: &profile,
+            max_record_bytes: usize::MAX,
+        };
         let mut parser = LineProtocolParser::default();
         parser.line(r"ingress,service=a\\b bandwidth_bps=1 1795349886000000000", &mut ctx).expect("valid");
         let tables = aggregator.tables();

@@ -13,6 +13,7 @@ pub(crate) mod query_json;
 
 use crate::aggregate::Aggregator;
 use crate::error::{Error, ErrorKind, Result};
+use crate::profile::Profile;
 use crate::time::Precision;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -72,7 +73,9 @@ impl Format {
             || line.starts_with(",result,table")
         {
             Format::AnnotatedCsv
-        } else if line.starts_with("name,") {
+        } else if line.starts_with("name,time,") || line.starts_with("name,tags,") {
+            // The header of `influx -format csv` and of /query's CSV. Not any `name,`: line
+            // protocol of a measurement called `name` starts so too (`name,host=a value=1`).
             Format::Csv
         } else {
             Format::LineProtocol
@@ -120,6 +123,10 @@ impl LineError {
 pub(crate) struct Context<'a> {
     pub(crate) aggregator: &'a mut Aggregator,
     pub(crate) precision: Precision,
+    /// The profile: which fields the tables read, to refuse a value of the wrong type.
+    pub(crate) profile: &'a Profile,
+    /// The longest record a parser may hold (a line, a multi-line JSON document).
+    pub(crate) max_record_bytes: usize,
 }
 
 /// A format's parser: fed one line at a time (without its line ending), then finished.
@@ -267,6 +274,8 @@ mod tests {
         assert_eq!(Format::detect("name,time,address"), Format::Csv);
         assert_eq!(Format::detect("# INFLUXDB EXPORT: 1677"), Format::LineProtocol);
         assert_eq!(Format::detect("ingress,service=a v=1 1"), Format::LineProtocol);
+        assert_eq!(Format::detect("name,host=a value=1 1"), Format::LineProtocol, "a measurement called name");
+        assert_eq!(Format::detect("name,time=a value=1 1"), Format::LineProtocol);
     }
 
     #[test]

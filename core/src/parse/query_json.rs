@@ -54,6 +54,8 @@ pub(crate) struct QueryJsonParser {
     lines_seen: u64,
     /// The last result read was marked partial (more should have followed).
     last_partial: bool,
+    /// The buffered document grew past the record limit: it was dropped, and so is the rest.
+    document_too_long: bool,
 }
 
 struct JsonPoint<'a> {
@@ -182,7 +184,20 @@ fn feed_series(series: &Series, ctx: &mut Context<'_>) -> Result<(), LineError> 
 impl LineParser for QueryJsonParser {
     fn line(&mut self, line: &str, ctx: &mut Context<'_>) -> Result<(), LineError> {
         self.lines_seen += 1;
+        if self.document_too_long {
+            return Ok(());
+        }
         if let Some(doc) = &mut self.document {
+            if doc.len().saturating_add(line.len()) >= ctx.max_record_bytes {
+                // Memory stays bounded: the document is given up, reported once.
+                self.document = None;
+                self.document_too_long = true;
+                return Err(LineError::new(format!(
+                    "a multi-line JSON document longer than {} bytes (the max-line-bytes limit), which is read whole: \
+                     write one JSON value per line (influx -format json without -pretty, or a chunked /query answer)",
+                    ctx.max_record_bytes
+                )));
+            }
             doc.push_str(line);
             doc.push('\n');
             return Ok(());

@@ -2,7 +2,7 @@
 
 use crate::cli::{AnalyzeArgs, OutFormat};
 use crate::engine::{EngineOutput, Session};
-use crate::output::write_atomically;
+use crate::output::{print, write_all_or_none};
 use crate::table_print;
 use anyhow::{Context, Result};
 use planet_core::rows::{Encoding, TableTexts};
@@ -29,6 +29,7 @@ pub fn options(args: &AnalyzeArgs) -> Result<Options> {
             rename: args.rename.iter().cloned().collect(),
             percentiles: args.percentiles,
         },
+        max_line_bytes: args.max_line_bytes,
     })
 }
 
@@ -67,8 +68,9 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
                 ),
                 OutFormat::Csv => ("csv", analysis.render(Encoding::Csv)),
             };
-            write_atomically(&dir.join(format!("traffic.{ext}")), traffic.as_bytes())?;
-            write_atomically(&dir.join(format!("dependency.{ext}")), dependency.as_bytes())?;
+            let traffic_path = dir.join(format!("traffic.{ext}"));
+            let dependency_path = dir.join(format!("dependency.{ext}"));
+            write_all_or_none(&[(&traffic_path, traffic.as_bytes()), (&dependency_path, dependency.as_bytes())])?;
             eprintln!(
                 "wrote {} traffic and {} dependency rows to {} ({})",
                 analysis.traffic.len(),
@@ -78,14 +80,14 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
             );
         }
         None => {
-            println!("{}\n", window_text(analysis));
-            if analysis.traffic_percentiles.is_empty() {
-                println!("{}", table_print::render("Traffic (hourly)", &analysis.traffic));
+            let traffic = if analysis.traffic_percentiles.is_empty() {
+                table_print::render("Traffic (hourly)", &analysis.traffic)
             } else {
                 let rows = with_percentiles(&analysis.traffic, &analysis.traffic_percentiles);
-                println!("{}", table_print::render("Traffic (hourly)", &rows));
-            }
-            println!("{}", table_print::render("Dependency (daily)", &analysis.dependency));
+                table_print::render("Traffic (hourly)", &rows)
+            };
+            let dependency = table_print::render("Dependency (daily)", &analysis.dependency);
+            print(&format!("{}\n\n{traffic}\n{dependency}\n", window_text(analysis)))?;
         }
     }
     let s = &analysis.stats;

@@ -4,7 +4,6 @@ use crate::cli::Cli;
 use anyhow::Context;
 use clap::{Args, CommandFactory};
 use clap_complete::Shell;
-use std::io::Write;
 
 /// Options of `planet-bq completions`.
 #[derive(Debug, Clone, Args)]
@@ -20,8 +19,7 @@ pub fn run(args: CompletionsArgs) -> anyhow::Result<()> {
     // as with `| head`), and an error message is the better answer.
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "planet-bq", &mut script);
-    let mut out = std::io::stdout().lock();
-    out.write_all(&script).and_then(|()| out.flush()).context("writing the completion script")
+    crate::output::print(&String::from_utf8_lossy(&script)).context("writing the completion script")
 }
 
 #[cfg(test)]

@@ -34,9 +34,9 @@ pub fn run(args: ManArgs) -> anyhow::Result<()> {
         return clap_mangen::generate_to(command(), &dir)
             .with_context(|| format!("writing man pages into {}", dir.display()));
     }
-    let mut out = std::io::stdout().lock();
-    render(args.command.as_deref(), &mut out)?;
-    out.flush().context("writing the man page")
+    let mut page = Vec::new();
+    render(args.command.as_deref(), &mut page)?;
+    crate::output::print(&String::from_utf8_lossy(&page)).context("writing the man page")
 }
 
 /// The roff source of planet-bq(1), or of planet-bq-`name`(1).

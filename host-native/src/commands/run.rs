@@ -42,7 +42,7 @@ pub async fn run(args: RunArgs) -> Result<()> {
         tracing::warn!(
             "second signal: exiting now; the running window stays incomplete and is completed by the next run"
         );
-        std::process::exit(130);
+        crate::temp_files::remove_all_and_exit(130);
     });
     tracing::info!(
         traffic = %args.cron_job_schedule_traffic,

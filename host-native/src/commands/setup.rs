@@ -21,6 +21,9 @@ pub fn profile(name: &str) -> Result<Profile> {
     if Path::new(name).is_file() {
         let text = std::fs::read_to_string(name).with_context(|| format!("reading profile {name}"))?;
         Ok(Profile::from_json(&text).with_context(|| format!("in profile {name}"))?)
+    } else if name.contains('/') || name.ends_with(".json") {
+        // Meant as a file: "unknown profile" would hide the typo in the path.
+        bail!("profile file {name}: file not found (built-in profiles: {})", planet_core::defaults::PROFILES.join(", "))
     } else {
         Ok(Profile::by_name(name)?)
     }

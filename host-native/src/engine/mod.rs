@@ -48,8 +48,8 @@ pub struct EngineArgs {
     #[arg(long, default_value_t = 2048, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=4096))]
     pub wasm_max_memory: u64,
 
-    /// Time limit of the wasm engine for one analysis (Go syntax: 30m, 1h).
-    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    /// Time limit of the wasm engine for one analysis (Go syntax: 30m, 1h), greater than zero.
+    #[arg(long, default_value = "1h", value_name = "DURATION", value_parser = crate::cli::positive_duration)]
     pub wasm_timeout: Duration,
 
     /// Directory where the wasm engine keeps the module compiled to machine code, so

@@ -161,10 +161,26 @@ fn open_cache(choice: &CodeCache) -> Option<Cache> {
             config.with_directory(dir);
         }
     }
-    match Cache::new(config) {
+    let opened = Cache::new(config).map_err(|e| format!("{e:#}")).and_then(|cache| {
+        // wasmtime writes entries later and drops its write errors: probe the directory now.
+        let dir = cache.directory();
+        let probe = dir.join(format!(".planet-bq-probe-{}", std::process::id()));
+        std::fs::create_dir_all(dir)
+            .and_then(|()| std::fs::write(&probe, b""))
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        let _ = std::fs::remove_file(&probe);
+        Ok(cache)
+    });
+    match opened {
         Ok(cache) => Some(cache),
-        Err(e) => {
-            tracing::warn!(error = %format!("{e:#}"), "cannot use the WebAssembly code cache; compiling the module instead");
+        Err(error) => {
+            let message = "cannot use the WebAssembly code cache; compiling the module instead";
+            if tracing::dispatcher::has_been_set() {
+                tracing::warn!(error = %error, "{message}");
+            } else {
+                // `analyze` logs nothing through tracing: its warnings go to standard error.
+                eprintln!("warning: {message}: {error}");
+            }
             None
         }
     }

@@ -12,10 +12,8 @@ pub struct DryRunSink;
 #[async_trait::async_trait]
 impl Sink for DryRunSink {
     async fn write(&self, window: &JobWindow, rows: &Rows) -> Result<WriteReport> {
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "# dry run: {} row(s) of {window} would be written", rows.len())?;
-        out.write_all(rows.to_ndjson().as_bytes())?;
+        let header = format!("# dry run: {} row(s) of {window} would be written\n", rows.len());
+        crate::output::print(&(header + &rows.to_ndjson()))?;
         Ok(WriteReport::default())
     }
 

@@ -76,7 +76,7 @@ impl InfluxSource {
         if status.is_success() {
             return Ok(response);
         }
-        let body = response.text().await.unwrap_or_default();
+        let body = read_at_most(response, ERROR_BODY_BYTES, PastLimit::Cut).await.unwrap_or_default();
         let detail = influx_error_text(&body);
         let transient = status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408;
         let hint = match status.as_u16() {
@@ -94,7 +94,8 @@ impl InfluxSource {
         Err(QueryError { transient, message: format!("{where_}: HTTP {status}: {detail}{hint}{what}") })
     }
 
-    /// One query, its answer streamed into `analysis`. No retry here.
+    /// One query, its answer streamed into `analysis` (whose core bounds the length of a line).
+    /// No retry here.
     pub(super) async fn query_once(&self, q: &str, analysis: &mut Session) -> Result<(u64, f64), QueryError> {
         let where_ = format!("InfluxDB at {}", self.config.url);
         let what = format!(" (query: {q})");
@@ -130,10 +131,9 @@ impl InfluxSource {
         let where_ = format!("InfluxDB at {}", self.config.url);
         let what = format!(" (query: {q})");
         let response = self.post_query(q, false).await?;
-        let body = response.text().await.map_err(|e| QueryError {
-            transient: true,
-            message: format!("{where_}: {}{what}", describe_reqwest(&e)),
-        })?;
+        let body = read_at_most(response, planet_core::defaults::MAX_LINE_BYTES, PastLimit::Refuse)
+            .await
+            .map_err(|e| QueryError { transient: true, message: format!("{where_}: {e}{what}") })?;
         let value: serde_json::Value = serde_json::from_str(&body).map_err(|e| QueryError {
             transient: false,
             message: format!("{where_}: invalid JSON answer: {e}{what}"),
@@ -218,6 +218,34 @@ fn describe_reqwest(e: &reqwest::Error) -> String {
     } else {
         format!("{kind}: {cause}{hint}")
     }
+}
+
+/// Most of an error answer kept for its message: the rest is not needed to explain it.
+const ERROR_BODY_BYTES: u64 = 64 * 1024;
+
+/// What [`read_at_most`] does with a body longer than its limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PastLimit {
+    /// Keeps its start (an error message: its start explains it).
+    Cut,
+    /// Refuses it.
+    Refuse,
+}
+
+/// The body as text, at most `limit` bytes of it: a broken proxy's endless answer must not
+/// fill memory.
+async fn read_at_most(mut response: reqwest::Response, limit: u64, past_limit: PastLimit) -> Result<String, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| describe_reqwest(&e))? {
+        if body.len() as u64 + chunk.len() as u64 > limit {
+            if past_limit == PastLimit::Cut {
+                break;
+            }
+            return Err(format!("the answer is longer than {limit} bytes"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 #[cfg(test)]

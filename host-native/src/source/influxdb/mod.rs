@@ -96,17 +96,16 @@ pub fn config(args: &LiveArgs) -> Result<InfluxConfig> {
     if let Some(path) = &args.influxdb_token_file {
         token = read_secret_file(path, "InfluxDB token")?;
     }
+    let (url, url_credentials) = base_url(&args.influxdb_addr)?;
     let auth = if !token.is_empty() {
         InfluxAuth::Token(token)
     } else if !args.influxdb_username.is_empty() || !password.is_empty() {
         InfluxAuth::Basic { username: args.influxdb_username.clone(), password }
+    } else if let Some((username, password)) = url_credentials {
+        InfluxAuth::Basic { username, password }
     } else {
         InfluxAuth::None
     };
-    let url = args.influxdb_addr.trim_end_matches('/').to_string();
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        bail!("--influxdb-addr {url:?} must start with http:// or https://");
-    }
     Ok(InfluxConfig {
         url,
         database: args.influxdb_database.clone(),
@@ -124,6 +123,75 @@ pub fn config(args: &LiveArgs) -> Result<InfluxConfig> {
         },
         org: Some(args.influxdb_org.clone()).filter(|o| !o.is_empty()),
     })
+}
+
+/// `--influxdb-addr` as the base of every request, without its user name and password (taken
+/// out, so that no message, log or state file holds them), checked for what would be lost when
+/// `/query` is appended (a query string, a fragment).
+pub fn base_url(addr: &str) -> Result<(String, Option<(String, Secret)>)> {
+    let shown = redact_url(addr);
+    let mut url = reqwest::Url::parse(addr.trim()).map_err(|e| anyhow::anyhow!("--influxdb-addr {shown:?}: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        bail!("--influxdb-addr {shown:?} must start with http:// or https://");
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        bail!("--influxdb-addr {shown:?} has no host (e.g. http://influxdb:8086)");
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        bail!(
+            "--influxdb-addr {shown:?}: a query string (?…) or fragment (#…) is not allowed: /query and /ping are added to the path"
+        );
+    }
+    let credentials = if url.username().is_empty() && url.password().is_none() {
+        None
+    } else {
+        let username = percent_decode(url.username());
+        let password = Secret::new(percent_decode(url.password().unwrap_or("")));
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        Some((username, password))
+    };
+    Ok((url.as_str().trim_end_matches('/').to_string(), credentials))
+}
+
+/// A seed that differs between processes and runs.
+fn jitter_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    // RandomState is keyed from the OS's randomness once per process.
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    hasher.finish()
+}
+
+/// An address as it may be shown: any `user:password@` replaced by `***@`.
+pub fn redact_url(addr: &str) -> String {
+    let scheme_end = addr.find("://").map(|i| i + 3).unwrap_or(0);
+    let rest = &addr[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &addr[..scheme_end], &rest[at..]),
+        None => addr.to_string(),
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn read_secret_file(path: &Path, what: &str) -> Result<Secret> {
@@ -175,7 +243,9 @@ impl Source for InfluxSource {
                 .with_min_delay(self.config.retry_delay)
                 .with_max_delay(std::time::Duration::from_secs(30))
                 .with_max_times(self.config.retries)
-                .with_jitter();
+                .with_jitter()
+                // Seeded per process: hosts restarted together must not retry in step.
+                .with_jitter_seed(jitter_seed());
             let (part, n, parse) = attempt
                 .retry(backoff)
                 .when(|e: &QueryError| e.transient)
@@ -238,6 +308,30 @@ impl Source for InfluxSource {
 mod tests {
     use super::*;
     use crate::job::{Job, WindowLengths};
+
+    #[test]
+    fn credentials_in_the_address_are_taken_out_of_it_and_hidden_in_messages() {
+        let (url, credentials) = base_url("http://bob:S%40CRET@influx:8086/").expect("valid");
+        assert_eq!(url, "http://influx:8086");
+        let (user, password) = credentials.expect("credentials");
+        assert_eq!((user.as_str(), password.expose()), ("bob", "S@CRET"));
+        assert_eq!(redact_url("https://bob:SECRET@h:1/p?x=1"), "https://***@h:1/p?x=1");
+        assert_eq!(redact_url("http://h:1/p@x"), "http://h:1/p@x", "an @ in the path is not userinfo");
+        let error = base_url("ftp://bob:SECRET@h").expect_err("scheme").to_string();
+        assert!(!error.contains("SECRET") && error.contains("http://"), "{error}");
+    }
+
+    #[test]
+    fn an_address_with_a_query_string_fragment_or_no_host_is_refused_and_a_path_prefix_kept() {
+        for addr in ["http://h/p?x=1", "http://h/p#f", "http://bob:SECRET@h/?x"] {
+            let error = format!("{:#}", base_url(addr).expect_err(addr));
+            assert!(error.contains("query string (?…) or fragment (#…) is not allowed"), "{error}");
+            assert!(!error.contains("SECRET"), "{error}");
+        }
+        let error = format!("{:#}", base_url("http://").expect_err("no host"));
+        assert!(error.contains("\"http://\"") && error.contains("host"), "{error}");
+        assert_eq!(base_url("http://h:8086/influx/").expect("prefix").0, "http://h:8086/influx");
+    }
 
     fn window(job: Job, end: &str) -> JobWindow {
         WindowLengths::default().window(job, end.parse().expect("valid"))
