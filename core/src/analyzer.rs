@@ -490,10 +490,17 @@ impl Analyzer {
         if !self.unreadable.is_empty() {
             let names: Vec<&str> = self.unreadable.iter().map(|(name, _)| name.as_str()).collect();
             let skipped: u64 = self.unreadable.iter().map(|(_, n)| n).sum();
+            // The first problem says more than the count: an error answer, a wrong format.
+            let first = self
+                .warnings
+                .iter()
+                .find(|w| names.contains(&w.location.input.as_str()))
+                .map(|w| format!("; line {}: {}", w.location.line, w.message))
+                .unwrap_or_default();
             return Err(Error::Input {
                 input: names.join(", "),
                 message: format!(
-                    "no line could be read ({skipped} malformed line(s) skipped): not an export in a format planet-bq reads"
+                    "no line could be read ({skipped} malformed line(s) skipped): not an export in a format planet-bq reads{first}"
                 ),
             });
         }

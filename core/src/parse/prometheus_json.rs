@@ -164,20 +164,24 @@ mod tests {
     #[test]
     fn an_error_answer_is_reported_with_its_type() {
         let input = br#"{"status":"error","errorType":"timeout","error":"query timed out in expression evaluation"}"#;
-        let a = analyze([("answer.json", &input[..])], options()).expect("not strict");
-        assert_eq!(a.warnings.len(), 1);
-        assert_eq!(a.warnings[0].kind, ErrorKind::QueryTimeout);
-        assert!(a.warnings[0].message.contains("timeout: query timed out"), "{}", a.warnings[0].message);
+        // An input that is only an error answer has no line that could be read: the analysis fails,
+        // naming the error.
+        let e = analyze([("answer.json", &input[..])], options()).expect_err("nothing readable");
+        assert!(e.to_string().contains("timeout: query timed out"), "{e}");
+        // Strict, the error is the answer's own, of the kind a retry may cure.
+        let strict = Options { strict: true, ..options() };
+        let e = analyze([("answer.json", &input[..])], strict).expect_err("strict");
+        assert_eq!(e.kind(), ErrorKind::QueryTimeout, "{e}");
     }
 
     #[test]
     fn scalars_and_bad_samples_are_refused_and_aggregated_answers_are_not_the_profiles() {
         let scalar = br#"{"status":"success","data":{"resultType":"scalar","result":[1796181371.971,"1"]}}"#;
-        let a = analyze([("s.json", &scalar[..])], options()).expect("not strict");
-        assert!(a.warnings[0].message.contains("scalar"), "{:?}", a.warnings);
+        let e = analyze([("s.json", &scalar[..])], options()).expect_err("nothing readable");
+        assert!(e.to_string().contains("scalar"), "{e}");
         let bad = br#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"planet_upstream"},"value":[1796181371.971,"x"]}]}}"#;
-        let a = analyze([("b.json", &bad[..])], options()).expect("not strict");
-        assert!(a.warnings[0].message.contains("invalid sample value"), "{:?}", a.warnings);
+        let e = analyze([("b.json", &bad[..])], options()).expect_err("nothing readable");
+        assert!(e.to_string().contains("invalid sample value"), "{e}");
         // Without `__name__` (an aggregating query's answer) the samples are no metric's.
         let aggregated = br#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"local_hostgroup":"x"},"values":[[1796181371.971,"1"]]}]}}"#;
         let a = analyze([("a.json", &aggregated[..])], options()).expect("not strict");
