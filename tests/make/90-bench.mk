@@ -15,3 +15,8 @@ bench: bench-deps ## Core points/s per format, wc -l, a real influxd and peak me
 
 fuzz: ## Every cargo-fuzz target of core/fuzz for FUZZ_SECONDS each (installs cargo-fuzz)
 	bash tests/scripts/fuzz.sh $(FUZZ_SECONDS)
+
+.PHONY: bench-exporter
+bench-exporter: bench-deps ## planet-exporter profile vs planet-federator profile on the same points; peak memory at 10,000 series
+	$(CARGO) build --release -p planet-bq
+	$(PYTHON) tests/bench/exporter_profile.py --planet-bq $(TARGET_DIR)/release/planet-bq
