@@ -1,10 +1,11 @@
-//! The native host of planet-bq: command line, InfluxDB source, BigQuery and local sinks, scheduler.
+//! The native host of planet-bq: command line, InfluxDB and Prometheus sources, BigQuery and local sinks, scheduler.
 
 pub mod args;
 pub mod cli;
 pub mod commands;
 pub mod engine;
 pub mod finding;
+pub mod http;
 pub mod job;
 pub mod logging;
 pub mod metrics;

@@ -20,7 +20,6 @@ use anyhow::{bail, Context, Result};
 use backon::{ExponentialBuilder, Retryable};
 use clap::{Args, ValueEnum};
 use planet_core::{Duration, Format, Options, Precision, Profile, Timestamp};
-use std::fmt;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -161,22 +160,7 @@ pub fn config(args: &LiveArgs) -> Result<PrometheusConfig> {
     })
 }
 
-/// A failed request: transient ones are retried.
-#[derive(Debug)]
-pub struct RequestError {
-    /// Worth retrying.
-    pub transient: bool,
-    /// What went wrong, naming the server and the query.
-    pub message: String,
-}
-
-impl fmt::Display for RequestError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for RequestError {}
+use crate::http::{describe, RequestError};
 
 /// One slice of a window: the half-open range `(after, until]` in ms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -328,28 +312,6 @@ impl PrometheusSource {
         let body = self.query(q, None).await?.text().await.map_err(|e| anyhow::anyhow!(describe(&e)))?;
         let v: serde_json::Value = serde_json::from_str(&body).context("an answer that is not JSON")?;
         Ok(v.pointer("/data/result").and_then(|r| r.as_array()).cloned().unwrap_or_default())
-    }
-}
-
-/// A reqwest error in words with its innermost cause (refused, timed out).
-fn describe(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else {
-        "request failed"
-    };
-    let mut cause = String::new();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        cause = s.to_string();
-        source = s.source();
-    }
-    if cause.is_empty() {
-        kind.to_string()
-    } else {
-        format!("{kind}: {cause}")
     }
 }
 

@@ -63,21 +63,11 @@ impl std::fmt::Display for CallError {
 }
 
 fn request_error(e: &reqwest::Error) -> CallError {
-    let what = if e.is_connect() {
-        "could not connect"
-    } else if e.is_timeout() {
-        "timed out"
-    } else {
-        "request failed"
-    };
-    let mut cause = String::new();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        cause = s.to_string();
-        source = s.source();
+    CallError {
+        transient: e.is_connect() || e.is_timeout() || e.is_request(),
+        status: None,
+        message: crate::http::describe(e),
     }
-    let message = if cause.is_empty() { what.to_string() } else { format!("{what}: {cause}") };
-    CallError { transient: e.is_connect() || e.is_timeout() || e.is_request(), status: None, message }
 }
 
 /// Sends a request built by `build` (again on each retry) and returns the JSON answer.

@@ -4,25 +4,10 @@
 use super::{InfluxAuth, InfluxConfig, InfluxSource};
 use crate::engine::Session;
 use anyhow::{Context, Result};
-use std::fmt;
 use std::time::Instant;
 
 /// An InfluxDB failure: transient ones are retried.
-#[derive(Debug)]
-pub struct QueryError {
-    /// Worth retrying.
-    pub transient: bool,
-    /// What went wrong, naming the query.
-    pub message: String,
-}
-
-impl fmt::Display for QueryError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for QueryError {}
+pub type QueryError = crate::http::RequestError;
 
 impl InfluxSource {
     /// A source with its HTTP client (rustls).
@@ -193,30 +178,11 @@ fn is_certificate_refusal(description: &str) -> bool {
 /// A reqwest error in words, without the URL's query string (which holds no secret here, but
 /// stays out of logs anyway) and with the cause that matters (refused, timed out).
 fn describe_reqwest(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else if e.is_body() || e.is_decode() {
-        "failed while reading the answer"
+    let described = crate::http::describe(e);
+    if is_certificate_refusal(&described) {
+        format!("{described} (a server certificate signed by a private CA needs that CA: --influxdb-ca-cert FILE)")
     } else {
-        "request failed"
-    };
-    let mut cause = String::new();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        cause = s.to_string();
-        source = s.source();
-    }
-    let hint = if is_certificate_refusal(&cause) {
-        " (a server certificate signed by a private CA needs that CA: --influxdb-ca-cert FILE)"
-    } else {
-        ""
-    };
-    if cause.is_empty() {
-        kind.to_string()
-    } else {
-        format!("{kind}: {cause}{hint}")
+        described
     }
 }
 
