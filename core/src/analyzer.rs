@@ -1,13 +1,10 @@
 //! The streaming driver: inputs in chunks cut anywhere, lines to parsers, tables at the end.
 
-use crate::aggregate::{Aggregator, Stats, Tables, Window};
+use crate::aggregate::{Aggregator, Tables};
 use crate::decode::{self, Decoding, Sniffed};
 use crate::error::{quote, Error, Location, ParseIssue, Result};
 use crate::options::Options;
 use crate::parse::{parser_for, Context, Format, LineError, LineParser};
-use crate::rows::{encode, DependencyRow, Encoding, TableTexts, TrafficRow};
-use crate::whatif::{with_percentiles, Percentiles};
-use serde::{Deserialize, Serialize};
 
 /// At most this many problems are kept with their details; all are counted.
 const MAX_KEPT_ISSUES: usize = 1000;
@@ -19,64 +16,8 @@ const NUL_SEARCH_BYTES: u64 = 64 * 1024;
 /// not UTF-8, the input is refused with one error instead of a warning per line.
 const TEXT_CHECK_LINES: u64 = 10;
 
-/// Result of an analysis.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Analysis {
-    /// The window used; `None` when the input held no point to place one.
-    pub window: Option<Window>,
-    /// Hourly traffic rows, sorted by their columns.
-    pub traffic: Vec<TrafficRow>,
-    /// Daily dependency rows, sorted by their columns.
-    pub dependency: Vec<DependencyRow>,
-    /// Percentiles of each traffic row, in the same order, when the `percentiles` what-if
-    /// option is on; empty otherwise.
-    pub traffic_percentiles: Vec<Option<Percentiles>>,
-    /// Malformed lines that were skipped (the first [`MAX_KEPT_ISSUES`]).
-    pub warnings: Vec<ParseIssue>,
-    /// Counters.
-    pub stats: AnalysisStats,
-}
-
-impl Analysis {
-    /// Both tables as text, byte for byte what `planet-bq analyze --out` writes: the traffic
-    /// table with its percentile columns when the `percentiles` what-if option kept them.
-    pub fn render(&self, encoding: Encoding) -> TableTexts {
-        let traffic = if self.traffic_percentiles.is_empty() {
-            encode(&self.traffic, encoding)
-        } else {
-            encode(&with_percentiles(&self.traffic, &self.traffic_percentiles), encoding)
-        };
-        TableTexts { traffic, dependency: encode(&self.dependency, encoding) }
-    }
-
-    /// The two tables of the window, without the warnings and counters.
-    pub fn into_tables(self) -> Tables {
-        Tables {
-            window: self.window,
-            traffic: self.traffic,
-            dependency: self.dependency,
-            traffic_percentiles: self.traffic_percentiles,
-        }
-    }
-}
-
-/// Counters of one analysis.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AnalysisStats {
-    /// Inputs read.
-    pub inputs: u64,
-    /// Lines read.
-    pub lines: u64,
-    /// Bytes read.
-    pub bytes: u64,
-    /// Malformed lines skipped (all of them, even beyond the kept warnings).
-    pub skipped_lines: u64,
-    /// Groups held in memory.
-    pub groups: u64,
-    /// What the aggregator saw.
-    #[serde(flatten)]
-    pub aggregate: Stats,
-}
+mod analysis;
+pub use analysis::{Analysis, AnalysisStats};
 
 #[derive(Debug)]
 struct InputState {
