@@ -70,6 +70,20 @@ fn check_values(parsed: &ParsedLine<'_>, profile: &Profile) -> Result<(), LineEr
     Ok(())
 }
 
+/// A line the crate read, with its raw timestamp, once its values are ones the tables can use.
+fn checked<'a, E: std::fmt::Display>(
+    parsed: Result<ParsedLine<'a>, E>,
+    line: &str,
+    profile: &Profile,
+) -> Result<(ParsedLine<'a>, i64), LineError> {
+    let parsed = parsed.map_err(|e| crate_error(line, e))?;
+    check_values(&parsed, profile)?;
+    let Some(raw_time) = parsed.timestamp else {
+        return Err(LineError::new("missing timestamp (exports must carry the time of every point)"));
+    };
+    Ok((parsed, raw_time))
+}
+
 /// The crate's message for a line, clearer for NaN and infinity, which it does not name.
 fn crate_error(line: &str, error: impl std::fmt::Display) -> LineError {
     let fields = line.split_once(' ').map_or("", |(_, rest)| rest);
@@ -306,11 +320,7 @@ impl LineParser for LineProtocolParser {
             let Some(parsed) = parse_lines(&doubled).next() else {
                 return Ok(());
             };
-            let parsed = parsed.map_err(|e| crate_error(line, e))?;
-            check_values(&parsed, ctx.profile)?;
-            let Some(raw_time) = parsed.timestamp else {
-                return Err(LineError::new("missing timestamp (exports must carry the time of every point)"));
-            };
+            let (parsed, raw_time) = checked(parsed, line, ctx.profile)?;
             let time = to_nanos(raw_time)?;
             let mut handle = SeriesHandle::Unresolved;
             ctx.aggregator.observe_point_tracked(&LpPoint(&parsed), time, &mut handle);
@@ -346,11 +356,7 @@ impl LineParser for LineProtocolParser {
         let Some(parsed) = parse_lines(line).next() else {
             return Ok(());
         };
-        let parsed = parsed.map_err(|e| crate_error(line, e))?;
-        check_values(&parsed, ctx.profile)?;
-        let Some(raw_time) = parsed.timestamp else {
-            return Err(LineError::new("missing timestamp (exports must carry the time of every point)"));
-        };
+        let (parsed, raw_time) = checked(parsed, line, ctx.profile)?;
         let time = to_nanos(raw_time)?;
         ctx.aggregator.observe_point_tracked(&LpPoint(&parsed), time, &mut handle);
         // Escaped series (`process_name=nginx\ worker`) are remembered too, when the crate's

@@ -63,13 +63,11 @@ pub(super) async fn write<R: TableRow + Sync>(
     while attempts < MAX_ATTEMPTS {
         let missing = rows::missing(bq, job, window, rows).await?;
         requests += 1;
-        let count = missing.json.len() as u64;
-        if count == 0 {
-            if tried.is_some() {
-                tracing::info!(table = %table, rows = rows.len(), "these rows were loaded by another run at the same time (same load job ID); not loaded again");
-            }
-            return Ok(WriteReport { written: 0, already_present: missing.already_present });
+        let raced = "loaded by another run at the same time (same load job ID); not loaded again";
+        if let Some(report) = missing.nothing_left(&table, rows.len(), tried.is_some().then_some(raced)) {
+            return Ok(report);
         }
+        let count = missing.json.len() as u64;
         let base = rows::write_id("load", bq, job, window, &missing.json);
         let mut attempt = match &tried {
             Some((b, n)) if *b == base => *n,

@@ -2,6 +2,7 @@
 
 use super::{row_key, BigQuery};
 use crate::job::{Job, JobWindow};
+use crate::sink::WriteReport;
 use anyhow::{Context, Result};
 use planet_core::rows::TableRow;
 
@@ -17,6 +18,18 @@ pub(super) struct Missing {
 }
 
 impl Missing {
+    /// The report of a write that finds every row already in the table. `raced` is how another
+    /// run got there first, when this run had tried already; it is logged.
+    pub(super) fn nothing_left(&self, table: &str, rows: usize, raced: Option<&str>) -> Option<WriteReport> {
+        if !self.json.is_empty() {
+            return None;
+        }
+        if let Some(how) = raced {
+            tracing::info!(table = %table, rows, "these rows were {how}");
+        }
+        Some(WriteReport { written: 0, already_present: self.already_present })
+    }
+
     /// The NDJSON body of a load job.
     pub(super) fn ndjson(&self) -> String {
         let mut text = String::with_capacity(self.json.iter().map(|l| l.len() + 1).sum());

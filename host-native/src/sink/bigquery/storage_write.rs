@@ -371,13 +371,11 @@ pub(super) async fn write<R: TableRow + Sync>(
     for _ in 0..MAX_ATTEMPTS {
         let missing = rows::missing(bq, job, window, rows).await?;
         requests += 1;
-        let count = missing.cells.len() as u64;
-        if count == 0 {
-            if prepared.is_some() {
-                tracing::info!(table = %table, rows = rows.len(), "these rows were committed by another run at the same time (same commit claim); this run's stream is dropped");
-            }
-            return Ok(WriteReport { written: 0, already_present: missing.already_present });
+        let raced = "committed by another run at the same time (same commit claim); this run's stream is dropped";
+        if let Some(report) = missing.nothing_left(&table, rows.len(), prepared.is_some().then_some(raced)) {
+            return Ok(report);
         }
+        let count = missing.cells.len() as u64;
         let base = rows::write_id("commit", bq, job, window, &missing.json);
         let (stream, attempt) = match prepared.take() {
             Some((b, s, n)) if b == base => (s, n),
