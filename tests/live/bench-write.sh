@@ -6,21 +6,8 @@
 #
 #   tests/live/bench-write.sh      (make bench-write; PLANET_BQ_BIN to use a given binary)
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-root=$(pwd)
-work=$root/tests/.work/bench-write-$$
-mkdir -p "$work"
-scripts=$root/tests/scripts
-cleanup() {
-  bash "$scripts/influxd.sh" stop "$work/influxd" || true
-  bash "$scripts/bq-emulator.sh" stop "$work/bq" || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-bin=${PLANET_BQ_BIN:-$(cargo build -q --release -p planet-bq --message-format=json | jq -r 'select(.executable != null) | .executable' | tail -1)}
-influx=$(bash "$scripts/influxd.sh" start "$work/influxd" --auth)
-bq=$(bash "$scripts/bq-emulator.sh" start "$work/bq" test-project)
+# shellcheck source=bench-servers.sh
+source "$(dirname "$0")/bench-servers.sh" bench-write
 grpc="http://127.0.0.1:$(cat "$work/bq/grpc-port")"
 E=2026-11-23T18:00:00Z
 python3 tests/live/gen.py --end "$E" --hours 168 --traffic-hours 2 --pairs 5000 --edges 24000 \
