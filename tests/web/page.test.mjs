@@ -427,13 +427,14 @@ test("a 100 MB export loads with the progress bar advancing and the page respons
         window.probe.longest = Math.max(window.probe.longest, e.duration);
       }
     }).observe({ type: "longtask", buffered: false });
-    // A timer on the main thread: it only runs when the thread is free.
+    // A timer on the main thread: it only runs when the thread is free. Short, so that even a
+    // fast read (a few hundred ms on a quiet machine) gives it several turns.
     window.probe.timer = setInterval(() => {
       const value = document.getElementById("progress").value;
       if (document.getElementById("status").textContent.startsWith("reading")) window.probe.ticksWhileReading++;
       const p = window.probe.progress;
       if (p[p.length - 1] !== value) p.push(value);
-    }, 100);
+    }, 20);
   });
   const n = await computations();
   await page.setInputFiles("#export-files", fleet.path);
@@ -445,7 +446,7 @@ test("a 100 MB export loads with the progress bar advancing and the page respons
   const inBetween = probe.progress.filter((v) => v > 0 && v < 1);
   assert.ok(inBetween.length >= 3, `the progress bar advanced: ${probe.progress.slice(0, 20).join(", ")}`);
   assert.deepEqual(inBetween, [...inBetween].sort((a, b) => a - b), "progress only goes forward");
-  assert.ok(probe.ticksWhileReading >= 5, "the main thread ran timers while the file was read");
+  assert.ok(probe.ticksWhileReading >= 3, `the main thread ran timers while the file was read (${probe.ticksWhileReading})`);
   console.log(
     `100 MB: ${probe.timings.total.toFixed(0)} ms to result, ${probe.timings.rendered.toFixed(0)} ms to tables; ` +
       `longest main-thread task ${probe.longest.toFixed(0)} ms (${probe.tasks} tasks over 50 ms); ` +
