@@ -1,6 +1,7 @@
 //! What the HTTP clients (InfluxDB, Prometheus, BigQuery) share: a failed request as an error
 //! that knows whether a retry may help, and a reqwest error in words.
 
+use backon::ExponentialBuilder;
 use std::fmt;
 
 /// A failed request: transient ones (refused connection, timeout, 5xx, a cut answer) are
@@ -20,6 +21,27 @@ impl fmt::Display for RequestError {
 }
 
 impl std::error::Error for RequestError {}
+
+/// The retry schedule of every client: exponential from `min_delay`, at most 30 s apart,
+/// `retries` times, with jitter seeded per process so that hosts restarted together do not
+/// retry in step.
+pub fn backoff(min_delay: std::time::Duration, retries: usize) -> ExponentialBuilder {
+    ExponentialBuilder::default()
+        .with_min_delay(min_delay)
+        .with_max_delay(std::time::Duration::from_secs(30))
+        .with_max_times(retries)
+        .with_jitter()
+        .with_jitter_seed(jitter_seed())
+}
+
+/// A seed that differs between processes and runs.
+fn jitter_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    // RandomState is keyed from the OS's randomness once per process.
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    hasher.finish()
+}
 
 /// What kind of failure a reqwest error is, in words.
 pub fn failure_kind(e: &reqwest::Error) -> &'static str {

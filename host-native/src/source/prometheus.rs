@@ -17,7 +17,7 @@ use crate::finding::Finding;
 use crate::job::JobWindow;
 use crate::secret::Secret;
 use anyhow::{bail, Context, Result};
-use backon::{ExponentialBuilder, Retryable};
+use backon::Retryable;
 use clap::{Args, ValueEnum};
 use planet_core::{Duration, Format, Options, Precision, Profile, Timestamp};
 use std::path::PathBuf;
@@ -346,11 +346,7 @@ impl Source for PrometheusSource {
                 let (n, parse) = self.fetch_slice(&q, slice, &mut part).await?;
                 Ok::<_, RequestError>((part, n, parse))
             };
-            let backoff = ExponentialBuilder::default()
-                .with_min_delay(self.config.retry_delay)
-                .with_max_delay(std::time::Duration::from_secs(30))
-                .with_max_times(self.config.retries)
-                .with_jitter();
+            let backoff = crate::http::backoff(self.config.retry_delay, self.config.retries);
             let (part, n, parse) = attempt
                 .retry(backoff)
                 .when(|e: &RequestError| e.transient)

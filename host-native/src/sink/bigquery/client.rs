@@ -121,11 +121,7 @@ impl BigQuery {
     }
 
     pub(super) fn backoff(&self) -> ExponentialBuilder {
-        ExponentialBuilder::default()
-            .with_min_delay(self.config.retry_delay)
-            .with_max_delay(std::time::Duration::from_secs(30))
-            .with_max_times(self.config.retries)
-            .with_jitter()
+        crate::http::backoff(self.config.retry_delay, self.config.retries)
     }
 
     /// Creates the dataset and both tables when missing; checks the schema of existing ones.

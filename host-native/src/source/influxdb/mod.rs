@@ -15,7 +15,7 @@ use crate::job::JobWindow;
 use crate::schedule::system_now;
 use crate::secret::Secret;
 use anyhow::{bail, Context, Result};
-use backon::{ExponentialBuilder, Retryable};
+use backon::Retryable;
 use planet_core::{Duration, Format, Options, Precision, Profile, Timestamp};
 use std::path::Path;
 use std::time::Instant;
@@ -154,15 +154,6 @@ pub fn base_url(addr: &str) -> Result<(String, Option<(String, Secret)>)> {
     Ok((url.as_str().trim_end_matches('/').to_string(), credentials))
 }
 
-/// A seed that differs between processes and runs.
-fn jitter_seed() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    // RandomState is keyed from the OS's randomness once per process.
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u32(std::process::id());
-    hasher.finish()
-}
-
 /// An address as it may be shown: any `user:password@` replaced by `***@`.
 pub fn redact_url(addr: &str) -> String {
     let scheme_end = addr.find("://").map(|i| i + 3).unwrap_or(0);
@@ -239,13 +230,7 @@ impl Source for InfluxSource {
                 let (n, parse) = self.query_once(q, &mut part).await?;
                 Ok::<_, QueryError>((part, n, parse))
             };
-            let backoff = ExponentialBuilder::default()
-                .with_min_delay(self.config.retry_delay)
-                .with_max_delay(std::time::Duration::from_secs(30))
-                .with_max_times(self.config.retries)
-                .with_jitter()
-                // Seeded per process: hosts restarted together must not retry in step.
-                .with_jitter_seed(jitter_seed());
+            let backoff = crate::http::backoff(self.config.retry_delay, self.config.retries);
             let (part, n, parse) = attempt
                 .retry(backoff)
                 .when(|e: &QueryError| e.transient)
