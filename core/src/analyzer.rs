@@ -39,6 +39,15 @@ struct InputState {
     accepted_lines: u64,
     /// The analysis' skipped-line count when this input began.
     skipped_before: u64,
+    /// Points and rows the aggregator had seen when this input began: a JSON document that
+    /// is reported for one bad row still gave its other rows.
+    observed_before: u64,
+}
+
+/// Everything the aggregator has taken in so far, of any kind.
+fn observed(aggregator: &Aggregator) -> u64 {
+    let stats = aggregator.stats();
+    stats.points + stats.aggregate_rows + stats.other_measurements
 }
 
 /// Streaming analysis of one or more inputs.
@@ -111,6 +120,7 @@ impl Analyzer {
             not_utf8_lines: 0,
             accepted_lines: 0,
             skipped_before: self.stats.skipped_lines,
+            observed_before: observed(&self.aggregator),
         });
     }
 
@@ -301,7 +311,7 @@ impl Analyzer {
             }
         }
         let skipped = self.stats.skipped_lines - input.skipped_before;
-        if skipped > 0 && input.accepted_lines == 0 {
+        if skipped > 0 && input.accepted_lines == 0 && observed(&self.aggregator) == input.observed_before {
             self.unreadable.push((input.name, skipped));
         }
         Ok(())

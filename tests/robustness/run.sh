@@ -243,6 +243,22 @@ for value in 'NaN' '1e400' '18446744073709551615u' '"x"' 'true'; do
     if [ "$code" = 1 ] && grep -q "value.lp:2: field bandwidth_bps: " "$WORK/value.err"; then ok "--strict: bandwidth_bps=$value is an error at line 2"; else fail "--strict bandwidth_bps=$value" "exit $code; $(cat "$WORK/value.err")"; fi
 done
 
+# The same in the formats without types in the syntax: CSV (a cell that is no number), annotated
+# CSV (a string or boolean column), query JSON (a row of the series; its other rows still count).
+printf 'name,tags,time,bandwidth_bps,remote_service,service\ningress,,1795349886000000000,1000,web,api\ningress,,1795349887000000000,x,web,api\ningress,,1795349888000000000,NaN,web,api\n' >"$WORK/value.csv"
+printf '#datatype,string,long,dateTime:RFC3339,boolean,string,string,string,string\n#group,false,false,false,false,true,true,true,true\n#default,_result,,,,,,,\n,result,table,_time,_value,_field,_measurement,remote_service,service\n,,0,2026-11-22T12:00:00Z,true,bandwidth_bps,ingress,web,api\n\n#datatype,string,long,dateTime:RFC3339,double,string,string,string,string\n#group,false,false,false,false,true,true,true,true\n#default,_result,,,,,,,\n,result,table,_time,_value,_field,_measurement,remote_service,service\n,,1,2026-11-22T12:00:30Z,2000,bandwidth_bps,ingress,web,api\n' >"$WORK/value.annotated.csv"
+printf '{"results":[{"statement_id":0,"series":[{"name":"ingress","tags":{"service":"api","remote_service":"web"},"columns":["time","bandwidth_bps"],"values":[["2026-11-22T12:00:00Z",1000],["2026-11-22T12:00:30Z","x"],["2026-11-22T12:01:00Z",3000]]}]}]}\n' >"$WORK/value.json"
+for case in 'value.csv:3:field bandwidth_bps: a string' 'value.annotated.csv:5:field bandwidth_bps: a boolean' 'value.json:1:series "ingress", row 2: field bandwidth_bps: a string'; do
+    file=${case%%:*}; rest=${case#*:}; line=${rest%%:*}; text=${rest#*:}
+    "$BIN" analyze --strict "$WORK/$file" >/dev/null 2>"$WORK/strict.err"; code=$?
+    if [ "$code" = 1 ] && grep -qF "$file:$line: $text" "$WORK/strict.err"; then ok "--strict: $text in $file at line $line"; else fail "--strict $file" "exit $code; $(cat "$WORK/strict.err")"; fi
+    "$BIN" analyze --out "$WORK/lenient-$file" "$WORK/$file" 2>"$WORK/lenient.err"; code=$?
+    if [ "$code" = 0 ] && grep -qF "warning: $WORK/$file:$line: $text" "$WORK/lenient.err" && [ "$(wc -l <"$WORK/lenient-$file/traffic.ndjson")" = 1 ]; then
+        ok "without --strict: a warning for $file, the good points still counted"
+    else fail "lenient $file" "exit $code; $(cat "$WORK/lenient.err")"; fi
+done
+grep -q '"traffic_bandwidth_bits_avg_1h":2000' "$WORK/lenient-value.json/traffic.ndjson" && ok "query JSON: rows 1 and 3 of the series still averaged" || fail "query JSON rows" "$(cat "$WORK/lenient-value.json/traffic.ndjson")"
+
 # The wasm engine's code cache on a read-only disk: a warning, and the module compiled instead.
 module=${PLANET_BQ_WASM_MODULE:-$(dirname "$BIN")/../wasm32-unknown-unknown/wasm-release/planet_wasm_abi.wasm}
 if [ -f "$module" ] && [ "$(id -u)" = 0 ] && mkdir -p "$WORK/rocache" && mount -t tmpfs -o size=1m,ro tmpfs "$WORK/rocache" 2>/dev/null; then

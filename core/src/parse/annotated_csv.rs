@@ -5,7 +5,7 @@
 //! and new annotations start a table with other columns. 2.x leaves empty tags out, so an
 //! empty cell reads as an absent tag.
 
-use super::{parse_number, Context, CsvSplitter, LineError, LineParser};
+use super::{check_traffic_value, parse_number, Context, CsvSplitter, LineError, LineParser};
 use crate::point::{FieldValue, PointView};
 use crate::time::Timestamp;
 
@@ -102,7 +102,9 @@ impl LineParser for AnnotatedCsvParser {
         let time_text = self.cells[time].as_str();
         let time = Timestamp::parse_rfc3339(time_text)
             .ok_or_else(|| LineError::new(format!("invalid _time {time_text:?}")))?;
-        ctx.aggregator.observe_point(&AnnotatedPoint { parser: self, measurement, field, value }, time.0);
+        let point = AnnotatedPoint { parser: self, measurement, field, value };
+        check_traffic_value(&point, ctx.profile)?;
+        ctx.aggregator.observe_point(&point, time.0);
         Ok(())
     }
 

@@ -6,7 +6,7 @@
 //! the profile asks for; a series whose columns are aggregate names (`min`, `count_…`) is a
 //! pre-aggregated answer.
 
-use super::{parse_number, split_tag_list, Context, CsvSplitter, LineError, LineParser};
+use super::{check_traffic_value, parse_number, split_tag_list, Context, CsvSplitter, LineError, LineParser};
 use crate::point::{AggregateColumn, AggregateValues, FieldValue, PointView};
 use crate::time::parse_time_text;
 
@@ -133,7 +133,9 @@ impl LineParser for InfluxCsvParser {
             }
             ctx.aggregator.observe_aggregate(&CsvPoint { parser: self }, &values, time);
         } else {
-            ctx.aggregator.observe_point(&CsvPoint { parser: self }, time);
+            let point = CsvPoint { parser: self };
+            check_traffic_value(&point, ctx.profile)?;
+            ctx.aggregator.observe_point(&point, time);
         }
         Ok(())
     }

@@ -7,7 +7,7 @@
 //! gives up on anything else, which then goes to the crate. A property test checks that
 //! whenever the fast path accepts a line, the crate reads the very same point from it.
 
-use super::{Context, LineError, LineParser};
+use super::{wrong_type, Context, LineError, LineParser};
 use crate::aggregate::{FxBuild, SeriesHandle};
 use crate::point::{FieldValue, PointView};
 use crate::profile::Profile;
@@ -45,10 +45,7 @@ fn check_values(parsed: &ParsedLine<'_>, profile: &Profile) -> Result<(), LineEr
             Some(LpValue::Boolean(_)) => "a boolean",
             _ => continue,
         };
-        return Err(LineError::new(format!(
-            "field {}: {kind}, not a number (the {measurement} rows need a number)",
-            rule.field
-        )));
+        return Err(LineError::new(wrong_type(&rule.field, kind, measurement)));
     }
     for (key, value) in &parsed.field_set {
         match value {

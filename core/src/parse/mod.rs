@@ -13,6 +13,7 @@ pub(crate) mod query_json;
 
 use crate::aggregate::Aggregator;
 use crate::error::{Error, ErrorKind, Result};
+use crate::point::{FieldValue, PointView};
 use crate::profile::Profile;
 use crate::time::Precision;
 use serde::{Deserialize, Serialize};
@@ -253,6 +254,32 @@ pub(crate) fn split_tag_list(text: &str, tags: &mut Vec<(String, String)>) -> st
 }
 
 /// Parses a number cell of a typeless export; empty means no value.
+/// Refuses a point whose traffic field, where the profile reads a number, holds a string, a
+/// boolean, NaN or an infinity: InfluxDB stores the first two (and refuses the last two on
+/// write), the tables can use none of them, and dropping the point silently would hide it.
+/// Line protocol makes the same check on the crate's parse (`line_protocol::check_values`).
+pub(crate) fn check_traffic_value(point: &impl PointView, profile: &Profile) -> std::result::Result<(), LineError> {
+    let measurement = point.measurement();
+    for rule in profile.traffic.iter().filter(|r| r.measurement == measurement) {
+        let field = rule.field.as_str();
+        let message = match point.field(field) {
+            Some(FieldValue::String(_)) => wrong_type(field, "a string", measurement),
+            Some(FieldValue::Boolean(_)) => wrong_type(field, "a boolean", measurement),
+            Some(FieldValue::Float(v)) if !v.is_finite() => {
+                format!("field {field}: invalid number {v} (InfluxDB accepts no NaN or infinity)")
+            }
+            _ => continue,
+        };
+        return Err(LineError::new(message));
+    }
+    Ok(())
+}
+
+/// The message for a string or boolean where a traffic rule reads a number.
+pub(crate) fn wrong_type(field: &str, kind: &str, measurement: &str) -> String {
+    format!("field {field}: {kind}, not a number (the {measurement} rows need a number)")
+}
+
 pub(crate) fn parse_number(text: &str) -> Option<f64> {
     let t = text.trim();
     if t.is_empty() {

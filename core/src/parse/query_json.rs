@@ -5,7 +5,7 @@
 //! pre-aggregated answer, otherwise each value row is a raw point. Times are RFC3339 strings
 //! or epoch integers (`epoch=ns|u|ms|s`, unit guessed unless `--precision` says it).
 
-use super::{Context, LineError, LineParser};
+use super::{check_traffic_value, Context, LineError, LineParser};
 use crate::error::ErrorKind;
 use crate::point::{AggregateColumn, AggregateValues, FieldValue, PointView};
 use crate::time::{parse_time_text, Precision};
@@ -153,7 +153,11 @@ fn feed_series(series: &Series, ctx: &mut Context<'_>) -> Result<(), LineError> 
         .map(|(i, c)| if Some(i) == time_column { None } else { AggregateColumn::classify(c) })
         .collect();
     let is_aggregate = aggregates.iter().any(Option::is_some);
-    for row in &series.values {
+    // A row of the wrong type is left out and the rest of the series still read: the first
+    // such row is reported once the series is done, with how many there were.
+    let mut wrong_type: Option<(usize, LineError)> = None;
+    let mut wrong_rows = 0usize;
+    for (index, row) in series.values.iter().enumerate() {
         if row.len() != series.columns.len() {
             return Err(LineError::new(format!(
                 "series {:?} has a row of {} values for {} columns",
@@ -174,11 +178,23 @@ fn feed_series(series: &Series, ctx: &mut Context<'_>) -> Result<(), LineError> 
                 }
             }
             ctx.aggregator.observe_aggregate(&point, &values, time);
+        } else if let Err(e) = check_traffic_value(&point, ctx.profile) {
+            wrong_rows += 1;
+            wrong_type.get_or_insert((index, e));
         } else {
             ctx.aggregator.observe_point(&point, time);
         }
     }
-    Ok(())
+    match wrong_type {
+        None => Ok(()),
+        Some((index, e)) => Err(LineError::new(format!(
+            "series {:?}, row {}: {}{}",
+            series.name,
+            index + 1,
+            e.message,
+            if wrong_rows > 1 { format!(" ({wrong_rows} rows of this series left out)") } else { String::new() }
+        ))),
+    }
 }
 
 impl LineParser for QueryJsonParser {
