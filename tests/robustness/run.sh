@@ -259,6 +259,15 @@ for case in 'value.csv:3:field bandwidth_bps: a string' 'value.annotated.csv:5:f
 done
 grep -q '"traffic_bandwidth_bits_avg_1h":2000' "$WORK/lenient-value.json/traffic.ndjson" && ok "query JSON: rows 1 and 3 of the series still averaged" || fail "query JSON rows" "$(cat "$WORK/lenient-value.json/traffic.ndjson")"
 
+# The same point twice: overlapping exports, a file given twice. Counted once, as InfluxDB does.
+printf 'ingress,service=api,remote_service=web bandwidth_bps=1000 1795348800000000000\ningress,service=api,remote_service=web bandwidth_bps=2000 1795348830000000000\n' >"$WORK/dup1.lp"
+printf 'ingress,service=api,remote_service=web bandwidth_bps=2000 1795348830000000000\ningress,service=api,remote_service=web bandwidth_bps=6000 1795348860000000000\n' >"$WORK/dup2.lp"
+"$BIN" analyze --out "$WORK/dup-out" "$WORK/dup1.lp" "$WORK/dup2.lp" "$WORK/dup2.lp" 2>"$WORK/dup.err"; code=$?
+# 1000, 2000, 6000: avg 3000 (not 2750 nor 3400 as with duplicates counted).
+if [ "$code" = 0 ] && grep -q '"traffic_bandwidth_bits_avg_1h":3000' "$WORK/dup-out/traffic.ndjson" && grep -q '^3 duplicate point(s)' "$WORK/dup.err"; then
+    ok "duplicate points across files: counted once, and said"
+else fail "duplicate points" "exit $code; $(cat "$WORK/dup-out/traffic.ndjson" "$WORK/dup.err")"; fi
+
 # The wasm engine's code cache on a read-only disk: a warning, and the module compiled instead.
 module=${PLANET_BQ_WASM_MODULE:-$(dirname "$BIN")/../wasm32-unknown-unknown/wasm-release/planet_wasm_abi.wasm}
 if [ -f "$module" ] && [ "$(id -u)" = 0 ] && mkdir -p "$WORK/rocache" && mount -t tmpfs -o size=1m,ro tmpfs "$WORK/rocache" 2>/dev/null; then

@@ -1,6 +1,7 @@
 //! Groups and their keys: the tag values a rule groups by, the byte key of a group, and the
 //! handle a parser keeps per series so that later points skip the lookups.
 
+use super::dedup::Seen;
 use super::partial::Partial;
 use crate::exporter::Slot;
 use crate::profile::{DependencyRule, TrafficRule};
@@ -13,6 +14,8 @@ pub(super) struct TrafficGroup {
     pub(super) buckets: Vec<(i64, Partial)>,
     /// Pre-aggregated rows, already windowed by the query that produced them.
     pub(super) aggregated: Option<Partial>,
+    /// The raw points the buckets hold, so that a point read twice counts once.
+    pub(super) seen: Seen,
 }
 
 #[derive(Debug, Clone)]
@@ -73,8 +76,9 @@ pub(crate) enum SeriesHandle {
     /// all its labels); `None` while not, and for the wide Telegraf shape, where one point holds
     /// several metrics and every point's tags are read.
     Exporter(Option<(usize, Slot)>),
-    /// A traffic series; `excluded` when its local hostgroup is empty; `group` once known.
-    Traffic { rule: usize, excluded: bool, group: Option<usize> },
+    /// A traffic series; `excluded` when its local hostgroup is empty; `group` once known,
+    /// with the series' signature within it (see [`super::dedup`]).
+    Traffic { rule: usize, excluded: bool, group: Option<(usize, u64)> },
     /// A dependency series, as above.
     Dependency { rule: usize, excluded: bool, group: Option<usize> },
 }

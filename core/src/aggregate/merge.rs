@@ -16,6 +16,7 @@ impl Aggregator {
         if let Some(n) = other.newest {
             self.note_time(n);
         }
+        let mut recount = Vec::new();
         for g in other.traffic {
             start_key(&mut self.key, g.rule);
             g.tags.iter().for_each(|t| push_key_part(&mut self.key, t));
@@ -24,6 +25,11 @@ impl Aggregator {
                     let mine = &mut self.traffic[i];
                     if let Some(p) = &g.aggregated {
                         merge_into(&mut mine.aggregated, p);
+                    }
+                    if mine.seen.merge(g.seen) {
+                        // A point in both: the buckets are counted again from the points.
+                        recount.push(i);
+                        continue;
                     }
                     for (b, p) in &g.buckets {
                         match mine.buckets.iter_mut().find(|(mb, _)| mb == b) {
@@ -37,6 +43,9 @@ impl Aggregator {
                     self.traffic.push(g);
                 }
             }
+        }
+        for i in recount {
+            self.recount(i);
         }
         for g in other.dependency {
             start_key(&mut self.key, g.rule);

@@ -11,6 +11,7 @@
 //! are pruned as newer points arrive. Dependencies only need the last time seen, since every
 //! point is before such an `at`.
 
+mod dedup;
 mod group_key;
 mod hasher;
 mod merge;
@@ -31,9 +32,19 @@ use crate::point::{AggregateValues, PointView};
 use crate::profile::Profile;
 use crate::time::{Timestamp, HOUR};
 use crate::whatif::WhatIf;
+use dedup::{series_signature, Outcome, SeenPoint};
 use group_key::{dependency_tags, push_key_part, start_key, traffic_tags, DependencyGroup, TrafficGroup};
 use hasher::GroupIndex;
 use partial::merge_into;
+
+/// [`Aggregator::bucket_of`] for a window spec.
+fn bucket_in(spec: &WindowSpec, time: i64) -> i64 {
+    if spec.at.is_some() {
+        return 0;
+    }
+    let shift = spec.traffic_window.0.rem_euclid(HOUR);
+    time.saturating_add(shift).div_euclid(HOUR)
+}
 
 /// Groups points and pre-aggregated rows into the two tables.
 #[derive(Debug, Clone)]
@@ -97,11 +108,7 @@ impl Aggregator {
     /// Which traffic bucket a time falls in when the window end is still open: buckets are
     /// hours shifted so that `at - traffic_window` is a boundary for any whole-hour `at`.
     fn bucket_of(&self, time: i64) -> i64 {
-        if self.spec.at.is_some() {
-            return 0;
-        }
-        let shift = self.spec.traffic_window.0.rem_euclid(HOUR);
-        time.saturating_add(shift).div_euclid(HOUR)
+        bucket_in(&self.spec, time)
     }
 
     /// The first bucket inside the traffic window ending at `end`.
@@ -213,7 +220,7 @@ impl Aggregator {
         point: &impl PointView,
         time: i64,
         aggregated: Option<Partial>,
-        known: &mut Option<usize>,
+        known: &mut Option<(usize, u64)>,
     ) {
         let r = &self.profile.traffic[rule];
         let tag_names = traffic_tags(r);
@@ -239,12 +246,14 @@ impl Aggregator {
                 }
             }
         }
-        if !self.what_if.keeps_bandwidth(aggregated.as_ref().map_or(value, |p| p.max)) {
-            self.stats.below_min_bandwidth += 1;
-            return;
+        if let Some(partial) = &aggregated {
+            if !self.what_if.keeps_bandwidth(partial.max) {
+                self.stats.below_min_bandwidth += 1;
+                return;
+            }
         }
-        let index = match *known {
-            Some(i) => i,
+        let (index, series) = match *known {
+            Some(known) => known,
             None => {
                 start_key(&mut self.key, rule);
                 for name in tag_names {
@@ -254,15 +263,35 @@ impl Aggregator {
                     Some(&i) => i,
                     None => {
                         let tags = tag_names.map(|name| point.tag(name).unwrap_or("").to_string());
-                        self.traffic.push(TrafficGroup { rule, tags, buckets: Vec::new(), aggregated: None });
+                        let group = TrafficGroup { rule, tags, buckets: Vec::new(), aggregated: None, seen: Default::default() };
+                        self.traffic.push(group);
                         self.traffic_index.insert(self.key.as_slice().into(), self.traffic.len() - 1);
                         self.traffic.len() - 1
                     }
                 };
-                *known = Some(i);
-                i
+                let series = series_signature(point, &tag_names);
+                *known = Some((i, series));
+                (i, series)
             }
         };
+        if aggregated.is_none() {
+            match self.traffic[index].seen.record(SeenPoint { time, series, value }) {
+                Outcome::New => {}
+                Outcome::Again => {
+                    self.stats.duplicates += 1;
+                    return;
+                }
+                Outcome::Replaced => {
+                    self.stats.duplicates += 1;
+                    self.recount(index);
+                    return;
+                }
+            }
+            if !self.what_if.keeps_bandwidth(value) {
+                self.stats.below_min_bandwidth += 1;
+                return;
+            }
+        }
         match aggregated {
             Some(partial) => merge_into(&mut self.traffic[index].aggregated, &partial),
             None => {
@@ -274,10 +303,32 @@ impl Aggregator {
                     p.add_value(value, time);
                 } else if bucket >= horizon {
                     group.buckets.retain(|(b, _)| *b >= horizon);
+                    let spec = self.spec;
+                    group.seen.retain(|t| bucket_in(&spec, t) >= horizon);
                     group.buckets.push((bucket, Partial::of_value(value, time).with_histogram(percentiles)));
                 }
             }
         }
+    }
+
+    /// Counts a traffic group's raw points again from the ones it remembers, after a point
+    /// read again replaced an earlier value.
+    fn recount(&mut self, index: usize) {
+        let horizon = self.prune_horizon();
+        let percentiles = self.what_if.percentiles;
+        let group = &mut self.traffic[index];
+        let mut buckets: Vec<(i64, Partial)> = Vec::new();
+        for p in group.seen.points() {
+            let bucket = bucket_in(&self.spec, p.time);
+            if bucket < horizon || !self.what_if.keeps_bandwidth(p.value) {
+                continue;
+            }
+            match buckets.iter_mut().find(|(b, _)| *b == bucket) {
+                Some((_, partial)) => partial.add_value(p.value, p.time),
+                None => buckets.push((bucket, Partial::of_value(p.value, p.time).with_histogram(percentiles))),
+            }
+        }
+        group.buckets = buckets;
     }
 
     /// Buckets before this one can never be inside the final window (open window only).

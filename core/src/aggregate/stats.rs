@@ -20,6 +20,9 @@ pub struct Stats {
     /// Traffic points (and pre-aggregated rows) left out by the `min_bandwidth` what-if option.
     #[serde(default)]
     pub below_min_bandwidth: u64,
+    /// Raw traffic points read again (same series and time), counted once.
+    #[serde(default)]
+    pub duplicates: u64,
 }
 
 impl Stats {
@@ -31,5 +34,6 @@ impl Stats {
         self.without_traffic_value += o.without_traffic_value;
         self.outside_window += o.outside_window;
         self.below_min_bandwidth += o.below_min_bandwidth;
+        self.duplicates += o.duplicates;
     }
 }

@@ -95,6 +95,12 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
         "read {} lines ({} points, {} aggregate rows) from {} input(s); {} groups; {} left out without a local hostgroup; {} malformed line(s) skipped",
         s.lines, s.aggregate.points, s.aggregate.aggregate_rows, s.inputs, s.groups, s.aggregate.without_local_hostgroup, s.skipped_lines
     );
+    if s.aggregate.duplicates > 0 {
+        eprintln!(
+            "{} duplicate point(s) (same series and time as an earlier one) counted once; where the value differed, the last one read was kept",
+            s.aggregate.duplicates
+        );
+    }
     Ok(())
 }
 

@@ -1,0 +1,139 @@
+//! The same point read twice counts once, as InfluxDB stores it once.
+//!
+//! InfluxDB keeps one point per series and time: a second write replaces the first. Exports
+//! overlap (two `influx_inspect export` runs over neighbouring ranges, a file given twice), so
+//! a traffic group remembers the raw points it counted, by time and series, and a point seen
+//! again is left out when its value is the same, or replaces the earlier one ("last" is input
+//! order, as InfluxDB's last write) and the group's buckets are counted again from what it
+//! remembers. The series of a point within its group is a 64-bit signature of the tags the
+//! group does not key on (0 for the planet-federator measurements, whose every tag is a group
+//! column).
+//!
+//! Memory: 24 bytes per raw traffic point the buckets hold, i.e. per point of the traffic window
+//! (the open window's pruned buckets drop theirs). Dependencies need nothing: a dependency row is
+//! a presence, which a duplicate does not change. Pre-aggregated rows cannot be told apart.
+
+use super::hasher::FxHasher;
+use std::hash::Hasher;
+
+/// One raw point a group counted.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct SeenPoint {
+    pub(super) time: i64,
+    pub(super) series: u64,
+    pub(super) value: f64,
+}
+
+impl SeenPoint {
+    fn key(&self) -> (i64, u64) {
+        (self.time, self.series)
+    }
+}
+
+/// What [`Seen::record`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Outcome {
+    /// A point not seen before: count it.
+    New,
+    /// The same point with the same value: leave it out.
+    Again,
+    /// The same point with another value, which replaced the earlier one: count the group again.
+    Replaced,
+}
+
+/// The raw points of one group, sorted by time and series.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Seen {
+    points: Vec<SeenPoint>,
+}
+
+impl Seen {
+    pub(super) fn record(&mut self, point: SeenPoint) -> Outcome {
+        // Exports give each series in time order: appending is the common case.
+        if self.points.last().is_none_or(|last| last.key() < point.key()) {
+            self.points.push(point);
+            return Outcome::New;
+        }
+        match self.points.binary_search_by(|p| p.key().cmp(&point.key())) {
+            Ok(i) if self.points[i].value.to_bits() == point.value.to_bits() => Outcome::Again,
+            Ok(i) => {
+                self.points[i].value = point.value;
+                Outcome::Replaced
+            }
+            Err(i) => {
+                self.points.insert(i, point);
+                Outcome::New
+            }
+        }
+    }
+
+    /// Forgets the points `keep` says no bucket holds any more.
+    pub(super) fn retain(&mut self, keep: impl Fn(i64) -> bool) {
+        self.points.retain(|p| keep(p.time));
+    }
+
+    pub(super) fn points(&self) -> &[SeenPoint] {
+        &self.points
+    }
+
+    /// Takes in a later aggregator's points of the same group (its values win, as a later
+    /// write); returns whether any point was in both, i.e. whether the buckets must be counted
+    /// again.
+    pub(super) fn merge(&mut self, later: Seen) -> bool {
+        let mut both = false;
+        for point in later.points {
+            both |= self.record(point) != Outcome::New;
+        }
+        both
+    }
+}
+
+/// The signature of a point's series within its group: the tags other than the group's,
+/// combined in any order (tag order differs between formats).
+pub(super) fn series_signature(point: &impl crate::point::PointView, group_tags: &[&str]) -> u64 {
+    let mut signature = 0u64;
+    point.for_each_tag(&mut |key, value| {
+        if !group_tags.contains(&key) {
+            let mut h = FxHasher::default();
+            h.write(key.as_bytes());
+            h.write_usize(usize::MAX);
+            h.write(value.as_bytes());
+            signature = signature.wrapping_add(h.finish() | 1);
+        }
+    });
+    signature
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(time: i64, series: u64, value: f64) -> SeenPoint {
+        SeenPoint { time, series, value }
+    }
+
+    #[test]
+    fn a_point_again_is_left_out_and_another_value_replaces_it() {
+        let mut seen = Seen::default();
+        assert_eq!(seen.record(p(10, 0, 1.0)), Outcome::New);
+        assert_eq!(seen.record(p(20, 0, 2.0)), Outcome::New);
+        assert_eq!(seen.record(p(10, 0, 1.0)), Outcome::Again);
+        assert_eq!(seen.record(p(10, 0, 5.0)), Outcome::Replaced);
+        assert_eq!(seen.record(p(10, 7, 5.0)), Outcome::New, "another series at the same time");
+        assert_eq!(seen.record(p(15, 0, 3.0)), Outcome::New, "out of order, not seen");
+        let values: Vec<(i64, f64)> = seen.points().iter().map(|p| (p.time, p.value)).collect();
+        assert_eq!(values, vec![(10, 5.0), (10, 5.0), (15, 3.0), (20, 2.0)]);
+    }
+
+    #[test]
+    fn merging_reports_overlap_and_the_later_value_wins() {
+        let mut a = Seen::default();
+        a.record(p(10, 0, 1.0));
+        let mut b = Seen::default();
+        b.record(p(20, 0, 2.0));
+        assert!(!a.clone().merge(b.clone()));
+        b.record(p(10, 0, 9.0));
+        assert!(a.merge(b));
+        assert_eq!(a.points(), &[p(10, 0, 9.0), p(20, 0, 2.0)]);
+    }
+}
