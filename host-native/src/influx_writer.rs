@@ -314,7 +314,11 @@ mod tests {
         assert_eq!((second.refused, second.written, second.pending), (2, 2, 0));
         let seen = seen.lock().expect("lock");
         assert!(seen[0].0.starts_with("POST /write?db=mothership&precision=ns "), "{}", seen[0].0);
-        assert_eq!(seen.len(), 5);
+        // 503 and its retry, then the refused batch (s0, s1), then the kept s2 ahead of the
+        // new tick's s0: four requests.
+        assert_eq!(seen.len(), 4);
+        let last: Vec<&str> = seen[3].1.lines().map(|l| l.split(' ').next().unwrap_or("")).collect();
+        assert_eq!(last, ["upstream,service=s2", "upstream,service=s0"]);
     }
 
     #[tokio::test]

@@ -164,7 +164,8 @@ mod tests {
     fn floats_are_written_as_gos_strconv_shortest_f_format() {
         // Expected strings are Go's `strconv.FormatFloat(v, 'f', -1, 64)` (the first is what
         // Prometheus, a Go program, answered for this value; Rust's Display gives ...313).
-        assert_eq!(go(3846.39923095703125), "3846.3992309570312");
+        // 3846.39923095703125 exactly: halfway between ...312 and ...313.
+        assert_eq!(go(3846.0 + 6541.0 / 16384.0), "3846.3992309570312");
         assert_eq!(go(16839.903450012207), "16839.903450012207");
         assert_eq!(go(2000.0), "2000");
         assert_eq!(go(1e21), "1000000000000000000000");
