@@ -12,7 +12,7 @@
 //! use planet_core::{federate::Federator, Profile, Timestamp};
 //! let tick: Timestamp = "2026-11-22T12:00:30Z".parse().unwrap();
 //! let mut federator = Federator::new(Profile::planet_exporter(), tick).unwrap();
-//! // Two samples of one upstream series in the 15 s before `tick - 15s`.
+//! // A sample of an upstream series in the 15 s range that ends at `tick - 15s`.
 //! federator.push(b"planet_upstream,local_hostgroup=api,local_address=api.consul,remote_address=db.consul,\
 //! remote_hostgroup=db,port=5432,process_name=api,protocol=tcp value=1 1795348805000000000\n").unwrap();
 //! let tick_points = federator.finish().unwrap();

@@ -313,6 +313,9 @@ pub async fn federate(args: FederateArgs) -> Result<()> {
     }
     tracing::info!(schedule = %args.cron_job_schedule, "planet-bq federate started");
     let clock = SystemClock;
+    // Listening from now on: a SIGTERM during a tick (systemd's stop) waits for the tick to end,
+    // then the pending points get their last chance.
+    let mut stop = tokio::spawn(super::run::wait_for_signal());
     let mut after = clock.now();
     loop {
         let Some(next) = schedule.next_tick_after(after) else {
@@ -320,13 +323,17 @@ pub async fn federate(args: FederateArgs) -> Result<()> {
         };
         tokio::select! {
             _ = clock.sleep_until(next) => {}
-            _ = tokio::signal::ctrl_c() => {
+            _ = &mut stop => {
                 tracing::info!("stop signal: writing the pending points");
                 return federation.flush().await;
             }
         }
         if let Err(e) = federation.tick(shifted(next)).await {
             tracing::error!(error = %format!("{e:#}"), "tick failed");
+        }
+        if stop.is_finished() {
+            tracing::info!("stop signal: writing the pending points");
+            return federation.flush().await;
         }
         after = next;
     }
