@@ -97,6 +97,19 @@ impl Analyzer {
         &self.options
     }
 
+    /// Malformed lines skipped so far.
+    pub(crate) fn skipped_lines(&self) -> u64 {
+        self.stats.skipped_lines
+    }
+
+    pub(crate) fn aggregator(&self) -> &Aggregator {
+        &self.aggregator
+    }
+
+    pub(crate) fn aggregator_mut(&mut self) -> &mut Aggregator {
+        &mut self.aggregator
+    }
+
     /// Starts a new input (a file); its name appears in errors. Ends the previous input.
     pub fn begin_input(&mut self, name: &str) {
         if self.input.is_some() {
@@ -434,6 +447,16 @@ impl Analyzer {
 
     /// Ends the current input and returns the tables.
     pub fn finish(mut self) -> Result<Analysis> {
+        self.end_all_inputs()?;
+        let Tables { window, traffic, dependency, traffic_percentiles } = self.aggregator.tables();
+        let mut stats = self.stats;
+        stats.aggregate = self.aggregator.stats();
+        stats.groups = self.aggregator.group_count() as u64;
+        Ok(Analysis { window, traffic, dependency, traffic_percentiles, warnings: self.warnings, stats })
+    }
+
+    /// Ends the current input; errors when an input could not be read at all.
+    pub(crate) fn end_all_inputs(&mut self) -> Result<()> {
         self.end_input()?;
         if let Some(error) = self.unreadable_error.take() {
             return Err(error);
@@ -455,11 +478,7 @@ impl Analyzer {
                 ),
             });
         }
-        let Tables { window, traffic, dependency, traffic_percentiles } = self.aggregator.tables();
-        let mut stats = self.stats;
-        stats.aggregate = self.aggregator.stats();
-        stats.groups = self.aggregator.group_count() as u64;
-        Ok(Analysis { window, traffic, dependency, traffic_percentiles, warnings: self.warnings, stats })
+        Ok(())
     }
 }
 

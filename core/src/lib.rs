@@ -29,6 +29,7 @@ pub mod defaults;
 pub mod error;
 pub mod exact_sum;
 mod exporter;
+pub mod federate;
 pub mod options;
 pub mod parse;
 pub mod point;

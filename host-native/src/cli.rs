@@ -44,6 +44,10 @@ pub enum Command {
     Init(LiveArgs),
     /// Check that InfluxDB and the destination are reachable and as expected; non-zero exit if not.
     Check(LiveArgs),
+    /// planet-federator's job: every 30 s, planet-exporter's metrics from Prometheus evaluated
+    /// as its PromQL does, written into InfluxDB as the ingress, egress, unknown, upstream and
+    /// downstream points it writes (same flags and defaults; `--once`, `--from/--to`).
+    Federate(crate::commands::federate::FederateArgs),
     /// Print the completion script of a shell (bash, zsh, fish, elvish, powershell).
     Completions(crate::commands::completions::CompletionsArgs),
     /// Print the man page (roff) of planet-bq or of one subcommand, or write them all.

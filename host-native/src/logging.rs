@@ -61,7 +61,13 @@ impl<'a> MakeWriter<'a> for StderrAroundProgress {
 
 /// Installs the subscriber for the live commands.
 pub fn init(args: &LiveArgs) -> Result<()> {
-    let level = match args.log_level.to_ascii_lowercase().as_str() {
+    init_with(&args.log_level, args.log_format, args.log_disable_timestamp, args.log_disable_colors)
+}
+
+/// Installs the subscriber: a level (logrus names accepted), an encoding, and whether to leave
+/// timestamps and colors out.
+pub fn init_with(level: &str, format: LogFormat, disable_timestamp: bool, disable_colors: bool) -> Result<()> {
+    let level = match level.to_ascii_lowercase().as_str() {
         "trace" => "trace",
         "debug" => "debug",
         "info" => "info",
@@ -72,13 +78,13 @@ pub fn init(args: &LiveArgs) -> Result<()> {
     };
     // Our own events at the chosen level; the HTTP stack only when it warns.
     let filter = EnvFilter::new(format!("warn,planet_bq={level}"));
-    let colors = !args.log_disable_colors && std::io::stderr().is_terminal();
+    let colors = !disable_colors && std::io::stderr().is_terminal();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(StderrAroundProgress)
         .with_ansi(colors)
         .with_target(false);
-    let result = match (args.log_format, args.log_disable_timestamp) {
+    let result = match (format, disable_timestamp) {
         (LogFormat::Json, false) => builder.json().flatten_event(true).try_init(),
         (LogFormat::Json, true) => builder.json().flatten_event(true).without_time().try_init(),
         (LogFormat::Text, false) => builder.try_init(),

@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     let args = planet_bq::args::default_subcommand(planet_bq::args::normalize(std::env::args_os()));
     let cli = Cli::parse_from(args);
     let live = match &cli.command {
-        Command::Analyze(_) | Command::Completions(_) | Command::Man(_) => None,
+        Command::Analyze(_) | Command::Completions(_) | Command::Man(_) | Command::Federate(_) => None,
         Command::Run(a) => Some(a.live.clone()),
         Command::Once(a) => Some(a.live.clone()),
         Command::Backfill(a) => Some(a.live.clone()),
@@ -23,7 +23,7 @@ fn main() -> ExitCode {
     }
     // `run` has its own handler (the first signal lets the running job finish); every other
     // command stops at once, without leaving temporary files behind.
-    if !matches!(cli.command, Command::Run(_)) {
+    if !matches!(cli.command, Command::Run(_) | Command::Federate(_)) {
         if let Err(e) = planet_bq::temp_files::remove_on_signal() {
             eprintln!("error: {e:#}");
             return ExitCode::FAILURE;
@@ -41,6 +41,7 @@ fn main() -> ExitCode {
                     Command::Backfill(a) => commands::backfill::backfill(a).await,
                     Command::Init(a) => commands::init::init(a).await,
                     Command::Check(a) => commands::check::check(a).await,
+                    Command::Federate(a) => commands::federate::federate(a).await,
                     Command::Analyze(_) | Command::Completions(_) | Command::Man(_) => Ok(()),
                 }
             }),

@@ -19,3 +19,9 @@ TEST_TARGETS += test-prometheus-source
 test-prometheus-source: deps-prometheus ## once/backfill/check --source prometheus against a real Prometheus equal the exporter vectors
 	$(CARGO) build -p planet-bq
 	$(PYTHON) tests/live/prometheus_source.py --bin $(VECTORS_TARGET_DIR)/debug/planet-bq
+
+TEST_TARGETS += test-federate
+.PHONY: test-federate
+test-federate: deps-prometheus deps-influxdb ## federate: a real Prometheus into a real influxd equals planet-federator's queries; once on it equals --source prometheus; a restarted influxd loses nothing
+	$(CARGO) build -p planet-bq
+	$(PYTHON) tests/live/federate.py --bin $(VECTORS_TARGET_DIR)/debug/planet-bq

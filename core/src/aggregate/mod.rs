@@ -92,6 +92,15 @@ impl Aggregator {
         self.stats
     }
 
+    /// The profile's metric stages, when it has any.
+    pub(crate) fn exporter(&self) -> Option<&ExporterState> {
+        self.exporter.as_ref()
+    }
+
+    pub(crate) fn exporter_mut(&mut self) -> Option<&mut ExporterState> {
+        self.exporter.as_mut()
+    }
+
     /// Number of groups held (the memory that grows).
     pub fn group_count(&self) -> usize {
         self.traffic.len() + self.dependency.len() + self.exporter.as_ref().map_or(0, ExporterState::size)

@@ -70,7 +70,7 @@ fn push_part(key: &mut Vec<u8>, text: &str) {
 impl ExporterState {
     pub(crate) fn new(spec: MetricsSpec, window: WindowSpec) -> ExporterState {
         let matchers = spec.stages.iter().map(|s| s.matchers.iter().map(CompiledMatcher::new).collect()).collect();
-        let grid = Grid { step: spec.tick.0 / NS_PER_MS, offset: spec.offset.0 / NS_PER_MS };
+        let grid = Grid { step: spec.tick.0 / NS_PER_MS, offset: spec.offset.0 / NS_PER_MS, phase: 0 };
         ExporterState {
             spec,
             matchers,
@@ -85,6 +85,12 @@ impl ExporterState {
             text: String::new(),
             spans: Vec::new(),
         }
+    }
+
+    /// Puts ticks on `phase + k * tick` (ms) instead of the epoch-aligned grid; call before
+    /// any sample is observed.
+    pub(crate) fn set_phase(&mut self, phase: i64) {
+        self.grid.phase = phase;
     }
 
     /// The newest sample time of the stages' metrics, in ns.

@@ -12,6 +12,9 @@ pub(crate) const NS_PER_MS: i64 = 1_000_000;
 pub(crate) struct Grid {
     pub(crate) step: i64,
     pub(crate) offset: i64,
+    /// Ticks are `phase + k * step`: 0 (epoch-aligned) for the tables; a federate tick that a
+    /// schedule or a time offset puts off the step sets it to itself.
+    pub(crate) phase: i64,
 }
 
 impl Grid {
@@ -20,7 +23,13 @@ impl Grid {
         let from = sample.saturating_add(self.offset);
         let to = from.saturating_add(range);
         let step = self.step.max(1);
-        let first = from.div_euclid(step).saturating_add(i64::from(from.rem_euclid(step) != 0)).saturating_mul(step);
+        let phase = self.phase.rem_euclid(step);
+        let shifted = from.saturating_sub(phase);
+        let first = shifted
+            .div_euclid(step)
+            .saturating_add(i64::from(shifted.rem_euclid(step) != 0))
+            .saturating_mul(step)
+            .saturating_add(phase);
         (0..)
             .map(move |i: i64| first.saturating_add(i.saturating_mul(step)))
             .take_while(move |&t| t <= to)
@@ -75,7 +84,7 @@ impl LastTwo {
 mod tests {
     use super::*;
 
-    const GRID: Grid = Grid { step: 30_000, offset: 15_000 };
+    const GRID: Grid = Grid { step: 30_000, offset: 15_000, phase: 0 };
 
     #[test]
     fn a_sample_serves_the_ticks_whose_range_holds_it_both_ends_included() {
@@ -87,6 +96,15 @@ mod tests {
         assert_eq!(GRID.ticks_served(16_000, 15_000).count(), 0);
         assert_eq!(GRID.ticks_served(15_000, 15_000).collect::<Vec<_>>(), vec![30_000]);
         assert_eq!(GRID.ticks_served(-15_000, 15_000).collect::<Vec<_>>(), vec![0]);
+    }
+
+    #[test]
+    fn a_phase_moves_the_ticks_off_the_epoch_grid() {
+        let grid = Grid { phase: 7_250, ..GRID };
+        // A sample at 0 serves t with 15s <= t <= 45s, t = 7.25s + k * 30s: 37.25s only.
+        assert_eq!(grid.ticks_served(0, 30_000).collect::<Vec<_>>(), vec![37_250]);
+        // At 22.25s: t in [37.25s, 67.25s], both ends on the grid.
+        assert_eq!(grid.ticks_served(22_250, 30_000).collect::<Vec<_>>(), vec![37_250, 67_250]);
     }
 
     #[test]

@@ -126,10 +126,24 @@ pub struct Emit {
     /// Or the label whose value names the measurement (`direction`: `ingress`, `egress`).
     #[serde(default)]
     pub measurement_label: Option<String>,
+    /// With `measurement_label` and `other_measurement`: the label values that name a
+    /// measurement; any other value, or none, writes `other_measurement` (planet-federator
+    /// writes `ingress` and `egress` as they are and every other direction as `unknown`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measurement_values: Vec<String>,
+    /// The measurement of a label value not in `measurement_values`; `None`: the value itself,
+    /// and no point when the label is empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_measurement: Option<String>,
     /// The field holding the group's value (`bandwidth_bps`, `service_dependency`).
     pub field: String,
-    /// Emitted tags: `[tag, label]` pairs, the label read from the group.
+    /// Emitted tags: `[tag, label]` pairs, the label read from the group, in the order
+    /// planet-federator adds them (its client writes them in that order).
     pub tags: Vec<(String, String)>,
+    /// The value is an integer in line protocol (`1i`), as planet-federator writes
+    /// `service_dependency`; the rules read it as a number either way.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub integer: bool,
 }
 
 impl MetricsSpec {
@@ -173,6 +187,11 @@ impl MetricsSpec {
                 (None, Some(l)) if grouped.contains(l) => {}
                 (None, Some(l)) => return err(format!("stage {name}: measurement_label {l:?} is not grouped by")),
                 _ => return err(format!("stage {name}: emit needs exactly one of measurement, measurement_label")),
+            }
+            if emit.measurement_label.is_none()
+                && (emit.other_measurement.is_some() || !emit.measurement_values.is_empty())
+            {
+                return err(format!("stage {name}: other_measurement and measurement_values need measurement_label"));
             }
             if let Some((_, l)) = emit.tags.iter().find(|(_, l)| !grouped.contains(l)) {
                 return err(format!("stage {name}: emitted label {l:?} is not grouped by"));

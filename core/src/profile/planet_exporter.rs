@@ -42,6 +42,8 @@ fn traffic_stage() -> Stage {
         emit: Emit {
             measurement: None,
             measurement_label: Some("direction".into()),
+            measurement_values: strings(&["ingress", "egress"]),
+            other_measurement: Some("unknown".into()),
             field: "bandwidth_bps".into(),
             tags: pairs(&[
                 ("service", "local_hostgroup"),
@@ -49,6 +51,7 @@ fn traffic_stage() -> Stage {
                 ("remote_service", "remote_hostgroup"),
                 ("remote_address", "remote_domain"),
             ]),
+            integer: false,
         },
     }
 }
@@ -56,10 +59,6 @@ fn traffic_stage() -> Stage {
 /// `planet_upstream` / `planet_downstream`: `max(max_over_time(...[15s])) by (...)`.
 fn dependency_stage(direction: &str) -> Stage {
     let ports = format!("({FEDERATOR_EXCLUDED_PORTS})");
-    let (remote_service, remote_address, port) = match direction {
-        "upstream" => ("upstream_service", "upstream_address", "upstream_port"),
-        _ => ("downstream_service", "downstream_address", "port"),
-    };
     Stage {
         metric: format!("planet_{direction}"),
         matchers: vec![
@@ -88,17 +87,38 @@ fn dependency_stage(direction: &str) -> Stage {
         emit: Emit {
             measurement: Some(direction.into()),
             measurement_label: None,
+            measurement_values: Vec::new(),
+            other_measurement: None,
             field: "service_dependency".into(),
-            tags: pairs(&[
-                ("service", "local_hostgroup"),
-                ("address", "local_address"),
-                (remote_service, "remote_hostgroup"),
-                (remote_address, "remote_address"),
-                (port, "port"),
-                ("process_name", "process_name"),
-                ("protocol", "protocol"),
-            ]),
+            tags: pairs(&dependency_tags(direction)),
+            integer: true,
         },
+    }
+}
+
+/// The tags of a dependency point, `[tag, label]`, in the order planet-federator adds them.
+fn dependency_tags(direction: &str) -> [(&'static str, &'static str); 7] {
+    let (service, address) = (("service", "local_hostgroup"), ("address", "local_address"));
+    let (process, protocol) = (("process_name", "process_name"), ("protocol", "protocol"));
+    match direction {
+        "upstream" => [
+            service,
+            address,
+            ("upstream_service", "remote_hostgroup"),
+            ("upstream_address", "remote_address"),
+            ("upstream_port", "port"),
+            process,
+            protocol,
+        ],
+        _ => [
+            service,
+            address,
+            ("port", "port"),
+            process,
+            ("downstream_service", "remote_hostgroup"),
+            ("downstream_address", "remote_address"),
+            protocol,
+        ],
     }
 }
 

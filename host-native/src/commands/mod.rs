@@ -4,6 +4,7 @@ pub mod analyze;
 pub mod backfill;
 pub mod check;
 pub mod completions;
+pub mod federate;
 pub mod init;
 pub mod man;
 pub mod once;

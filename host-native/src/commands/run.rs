@@ -56,7 +56,8 @@ pub async fn run(args: RunArgs) -> Result<()> {
     Ok(())
 }
 
-async fn wait_for_signal() {
+/// Resolves at SIGINT or SIGTERM.
+pub(crate) async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

@@ -307,6 +307,34 @@ impl PrometheusSource {
         Ok((bytes, parse.as_secs_f64()))
     }
 
+    /// Every raw sample of `metrics` in `[from, to]` (both included, ms resolution), as the
+    /// answers of one request per slice, each retried on a transient failure (`federate`).
+    pub async fn fetch_samples(&self, metrics: &[String], from: Timestamp, to: Timestamp) -> Result<Vec<Vec<u8>>> {
+        let q = selector(metrics);
+        let mut answers = Vec::new();
+        for slice in slices(from, Timestamp(to.0.saturating_add(1_000_000)), self.config.slice) {
+            let q = format!("{q}[{}]", slice.range());
+            let attempt = || async {
+                let response = self.query(&q, Some(&slice.time())).await?;
+                response.bytes().await.map(|b| b.to_vec()).map_err(|e| RequestError {
+                    transient: true,
+                    message: format!("{}: the answer was cut short: {} (query: {q})", self.where_(), describe(&e)),
+                })
+            };
+            let backoff = crate::http::backoff(self.config.retry_delay, self.config.retries);
+            let answer = attempt
+                .retry(backoff)
+                .when(|e: &RequestError| e.transient)
+                .notify(|e: &RequestError, wait: std::time::Duration| {
+                    tracing::warn!(error = %e, retry_in = ?wait, "Prometheus query failed; retrying");
+                })
+                .await
+                .map_err(anyhow::Error::new)?;
+            answers.push(answer);
+        }
+        Ok(answers)
+    }
+
     /// The JSON `data.result` of an instant query (for `check`).
     async fn instant(&self, q: &str) -> Result<Vec<serde_json::Value>> {
         let body = self.query(q, None).await?.text().await.map_err(|e| anyhow::anyhow!(describe(&e)))?;

@@ -1,0 +1,392 @@
+//! `planet-bq federate`: a drop-in for planet-federator. On each tick of its cron schedule it
+//! reads planet-exporter's raw samples of the tick's ranges from Prometheus, lets the core
+//! evaluate planet-federator's queries on them (`planet_core::federate`) and writes the points
+//! into InfluxDB (`influx_writer`). `--once` does the tick of now, `--from/--to` every tick of
+//! a range (tests, backfills).
+
+use crate::cli::LogFormat;
+use crate::influx_writer::{WriteApi, Writer, WriterConfig};
+use crate::schedule::{system_now, Clock, JobSchedule, SystemClock};
+use crate::secret::Secret;
+use crate::source::prometheus::{PrometheusAuth, PrometheusConfig, PrometheusSource};
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use planet_core::federate::{lookback, Federator};
+use planet_core::{Duration, Profile, Timestamp};
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// Options of `planet-bq federate`: planet-federator's flags and defaults (single-dash
+/// spellings such as `-cron-job-schedule` are accepted), and what planet-bq adds.
+#[derive(Debug, Clone, Args)]
+pub struct FederateArgs {
+    /// Cron schedule of the ticks: 6 fields, seconds first (planet-federator's default), in UTC.
+    #[arg(long, default_value = "*/30 * * * * *", value_name = "CRON")]
+    pub cron_job_schedule: String,
+
+    /// Timeout of one tick (Prometheus reads and InfluxDB writes), in seconds.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub cron_job_timeout_second: u64,
+
+    /// Added to every tick (`-1h5m`: write the points of 1h5m ago, stamped with that time).
+    #[arg(long, default_value = "0s", value_name = "DURATION", allow_hyphen_values = true)]
+    pub cron_job_time_offset: Duration,
+
+    /// Log level: trace, debug, info, warn, error.
+    #[arg(long, default_value = "info", value_name = "LEVEL")]
+    pub log_level: String,
+
+    /// Leave timestamps out of log lines.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", default_value = "false", value_name = "BOOL")]
+    pub log_disable_timestamp: bool,
+
+    /// No colors in log lines.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", default_value = "false", value_name = "BOOL")]
+    pub log_disable_colors: bool,
+
+    /// Log encoding: text or json.
+    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
+    pub log_format: LogFormat,
+
+    /// Prometheus holding planet-exporter's metrics.
+    #[arg(long, env = "PROMETHEUS_URL", default_value = "http://127.0.0.1:9090/", value_name = "URL")]
+    pub prometheus_addr: String,
+
+    /// Timeout of one HTTP request to Prometheus, in seconds.
+    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    pub prometheus_timeout_second: u64,
+
+    /// InfluxDB to write the points into.
+    #[arg(long, env = "INFLUXDB_URL", default_value = "http://127.0.0.1:8086", value_name = "URL")]
+    pub influxdb_addr: String,
+
+    /// v2 (`/api/v2/write`: token, org, bucket; InfluxDB 1.8+, 2.x, 3.x: what planet-federator
+    /// uses) or v1 (`/write`: database, retention policy, user and password; every 1.x).
+    #[arg(long, value_enum, default_value = "v2", value_name = "API")]
+    pub influxdb_write_api: WriteApi,
+
+    /// InfluxDB token (v2). Prefer INFLUXDB_TOKEN or --influxdb-token-file: a flag's value is
+    /// visible to every user in `ps`.
+    #[arg(long, env = "INFLUXDB_TOKEN", hide_env_values = true, default_value = "", value_name = "TOKEN")]
+    pub influxdb_token: Secret,
+
+    /// File holding the InfluxDB token (trailing newline ignored).
+    #[arg(long, value_name = "FILE")]
+    pub influxdb_token_file: Option<PathBuf>,
+
+    /// InfluxDB organization (v2).
+    #[arg(long, env = "INFLUXDB_ORG", default_value = "mothership", value_name = "ORG")]
+    pub influxdb_org: String,
+
+    /// InfluxDB bucket (v2).
+    #[arg(long, default_value = "mothership", value_name = "BUCKET")]
+    pub influxdb_bucket: String,
+
+    /// Database (v1).
+    #[arg(long, env = "INFLUXDB_DATABASE", default_value = "mothership", value_name = "NAME")]
+    pub influxdb_database: String,
+
+    /// Retention policy (v1; default: the database's default one).
+    #[arg(long, env = "INFLUXDB_RETENTION_POLICY", default_value = "", value_name = "NAME")]
+    pub influxdb_retention_policy: String,
+
+    /// User (v1, HTTP Basic auth); the password comes from INFLUXDB_PASSWORD or
+    /// --influxdb-password-file, never from a flag.
+    #[arg(long, env = "INFLUXDB_USERNAME", default_value = "", value_name = "USER")]
+    pub influxdb_username: String,
+
+    /// File holding the InfluxDB password (v1).
+    #[arg(long, value_name = "FILE")]
+    pub influxdb_password_file: Option<PathBuf>,
+
+    /// Points per write request.
+    #[arg(long, default_value_t = 20, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub influxdb_batch_size: u64,
+
+    /// Most points kept for a later attempt while InfluxDB refuses writes; beyond it the
+    /// oldest are dropped, with an error that says how many.
+    #[arg(long, default_value_t = 1_000_000, value_name = "N")]
+    pub max_pending_points: usize,
+
+    /// Retries of a transient failure (refused connection, timeout, 429, 5xx) of one request.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub retries: usize,
+
+    /// First retry delay (doubles each retry, up to 30 s).
+    #[arg(long, default_value = "1s", value_name = "DURATION")]
+    pub retry_delay: Duration,
+
+    /// One tick, now (plus the time offset), then exit; non-zero if its points are not all written.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub once: bool,
+
+    /// Every tick of the schedule from this time (RFC3339, inclusive; before the time offset)...
+    #[arg(long, value_name = "RFC3339", requires = "to")]
+    pub from: Option<Timestamp>,
+
+    /// ...to this one (exclusive), then exit.
+    #[arg(long, value_name = "RFC3339", requires = "from")]
+    pub to: Option<Timestamp>,
+}
+
+/// Ticks of one `--from/--to` run at most (a year of 30-second ticks).
+const MAX_RANGE_TICKS: usize = 1_100_000;
+
+fn std_duration(d: Duration, flag: &str) -> Result<std::time::Duration> {
+    u64::try_from(d.0).map(std::time::Duration::from_nanos).map_err(|_| anyhow::anyhow!("{flag} must not be negative"))
+}
+
+fn read_secret_file(path: &std::path::Path, what: &str) -> Result<Secret> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading the {what} file {}", path.display()))?;
+    Ok(Secret::new(text.trim_end_matches(['\n', '\r'])))
+}
+
+fn writer_config(args: &FederateArgs) -> Result<WriterConfig> {
+    let token = match &args.influxdb_token_file {
+        Some(path) => read_secret_file(path, "InfluxDB token")?,
+        None => args.influxdb_token.clone(),
+    };
+    let password = match &args.influxdb_password_file {
+        Some(path) => read_secret_file(path, "InfluxDB password")?,
+        None => Secret::new(std::env::var("INFLUXDB_PASSWORD").unwrap_or_default()),
+    };
+    Ok(WriterConfig {
+        url: args.influxdb_addr.trim_end_matches('/').to_string(),
+        api: args.influxdb_write_api,
+        token,
+        org: args.influxdb_org.clone(),
+        bucket: args.influxdb_bucket.clone(),
+        database: args.influxdb_database.clone(),
+        retention_policy: args.influxdb_retention_policy.clone(),
+        username: args.influxdb_username.clone(),
+        password,
+        batch_size: usize::try_from(args.influxdb_batch_size).unwrap_or(usize::MAX),
+        retries: args.retries,
+        retry_delay: std_duration(args.retry_delay, "--retry-delay")?,
+        timeout: std::time::Duration::from_secs(args.cron_job_timeout_second.max(1)),
+        max_pending_points: args.max_pending_points,
+    })
+}
+
+fn prometheus(args: &FederateArgs) -> Result<PrometheusSource> {
+    let url = args.prometheus_addr.trim_end_matches('/').to_string();
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        bail!("--prometheus-addr {url:?} must start with http:// or https://");
+    }
+    PrometheusSource::new(PrometheusConfig {
+        url,
+        auth: PrometheusAuth::None,
+        slice: Duration(3_600_000_000_000),
+        request_timeout: std::time::Duration::from_secs(args.prometheus_timeout_second.max(1)),
+        retries: args.retries,
+        retry_delay: std_duration(args.retry_delay, "--retry-delay")?,
+    })
+}
+
+/// What one tick needs.
+struct Federation {
+    profile: Profile,
+    metrics: Vec<String>,
+    prometheus: PrometheusSource,
+    writer: Writer,
+    timeout: std::time::Duration,
+}
+
+impl Federation {
+    /// The points of `tick`: the samples of `[tick - lookback, tick - offset]` from Prometheus,
+    /// evaluated by the core, as line-protocol lines.
+    async fn points(&self, tick: Timestamp) -> Result<Vec<String>> {
+        let offset = self.profile.metrics.as_ref().map_or(0, |m| m.offset.0);
+        let from = Timestamp(tick.0.saturating_sub(lookback(&self.profile).0));
+        let to = Timestamp(tick.0.saturating_sub(offset));
+        let answers = self.prometheus.fetch_samples(&self.metrics, from, to).await?;
+        let mut federator = Federator::new(self.profile.clone(), tick)?;
+        for answer in &answers {
+            federator.begin_input("prometheus answer");
+            federator.push(answer)?;
+        }
+        let points = federator.finish()?;
+        Ok(points.lines.lines().map(str::to_string).collect())
+    }
+
+    /// One tick: its points computed and written (with the points earlier ticks could not
+    /// write); a line in the log. Errors when the points could not be computed.
+    async fn tick(&mut self, tick: Timestamp) -> Result<()> {
+        let started = std::time::Instant::now();
+        let lines = match tokio::time::timeout(self.timeout, self.points(tick)).await {
+            Ok(result) => result.with_context(|| format!("tick {tick}"))?,
+            Err(_) => bail!("tick {tick}: reading Prometheus took longer than --cron-job-timeout-second"),
+        };
+        let points = lines.len();
+        let summary = match tokio::time::timeout(self.timeout, self.writer.write(lines)).await {
+            Ok(summary) => summary,
+            Err(_) => {
+                tracing::error!(%tick, "writing to InfluxDB took longer than --cron-job-timeout-second; unwritten points are kept");
+                Default::default()
+            }
+        };
+        tracing::info!(
+            %tick,
+            points,
+            written = summary.written,
+            pending = self.writer.pending(),
+            refused = summary.refused,
+            dropped = summary.dropped,
+            seconds = format!("{:.3}", started.elapsed().as_secs_f64()),
+            "federated"
+        );
+        Ok(())
+    }
+
+    /// Last chance for pending points at the end of `--once` or a range.
+    async fn flush(&mut self) -> Result<()> {
+        if self.writer.pending() > 0 {
+            let summary = self.writer.write(Vec::new()).await;
+            tracing::info!(written = summary.written, pending = self.writer.pending(), "flushed the pending points");
+        }
+        if self.writer.pending() > 0 {
+            bail!("{} point(s) could not be written to InfluxDB", self.writer.pending());
+        }
+        Ok(())
+    }
+}
+
+/// The ticks of a 6-field cron expression, seconds first (robfig/cron with seconds, as
+/// planet-federator reads it), in UTC.
+fn schedule(expression: &str) -> Result<JobSchedule> {
+    let fields = expression.split_whitespace().count();
+    if fields != 6 {
+        bail!(
+            "invalid --cron-job-schedule {expression:?}: expected 6 fields (seconds minutes hours day-of-month month day-of-week), found {fields}"
+        );
+    }
+    let cron =
+        cron::Schedule::from_str(expression).with_context(|| format!("invalid --cron-job-schedule {expression:?}"))?;
+    // The job only names the schedule in the scheduler's messages, which federate does not use.
+    Ok(JobSchedule { job: crate::job::Job::Traffic, cron, offset: Duration(0) })
+}
+
+/// Installs the log subscriber of `federate`.
+fn init_logging(args: &FederateArgs) -> Result<()> {
+    crate::logging::init_with(&args.log_level, args.log_format, args.log_disable_timestamp, args.log_disable_colors)
+}
+
+/// `planet-bq federate`.
+pub async fn federate(args: FederateArgs) -> Result<()> {
+    init_logging(&args)?;
+    let schedule = schedule(&args.cron_job_schedule)?;
+    let profile = Profile::planet_exporter();
+    let metrics: Vec<String> = {
+        let mut names: Vec<String> =
+            profile.metrics.iter().flat_map(|m| m.stages.iter().map(|s| s.metric.clone())).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    };
+    let mut federation = Federation {
+        metrics,
+        prometheus: prometheus(&args)?,
+        writer: Writer::new(writer_config(&args)?)?,
+        timeout: std::time::Duration::from_secs(args.cron_job_timeout_second.max(1)),
+        profile,
+    };
+    let offset = args.cron_job_time_offset.0;
+    let shifted = |t: Timestamp| Timestamp(t.0.saturating_add(offset));
+    if args.once {
+        federation.tick(shifted(system_now())).await?;
+        return federation.flush().await;
+    }
+    if let (Some(from), Some(to)) = (args.from, args.to) {
+        let ticks = schedule.ticks_between(from, to, MAX_RANGE_TICKS);
+        let mut failed = 0usize;
+        for t in &ticks {
+            if let Err(e) = federation.tick(shifted(*t)).await {
+                failed += 1;
+                tracing::error!(error = %format!("{e:#}"), "tick failed");
+            }
+        }
+        federation.flush().await?;
+        if failed > 0 {
+            bail!("{failed} of {} tick(s) failed", ticks.len());
+        }
+        return Ok(());
+    }
+    tracing::info!(schedule = %args.cron_job_schedule, "planet-bq federate started");
+    let clock = SystemClock;
+    // Listening from now on: a SIGTERM during a tick (systemd's stop) waits for the tick to end,
+    // then the pending points get their last chance.
+    let mut stop = tokio::spawn(super::run::wait_for_signal());
+    let mut after = clock.now();
+    loop {
+        let Some(next) = schedule.next_tick_after(after) else {
+            bail!("the schedule {:?} has no next tick", args.cron_job_schedule);
+        };
+        tokio::select! {
+            _ = clock.sleep_until(next) => {}
+            _ = &mut stop => {
+                tracing::info!("stop signal: writing the pending points");
+                return federation.flush().await;
+            }
+        }
+        if let Err(e) = federation.tick(shifted(next)).await {
+            tracing::error!(error = %format!("{e:#}"), "tick failed");
+        }
+        if stop.is_finished() {
+            tracing::info!("stop signal: writing the pending points");
+            return federation.flush().await;
+        }
+        after = next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+    use std::ffi::OsString;
+
+    fn parse(args: &[&str]) -> super::FederateArgs {
+        let args = crate::args::normalize(args.iter().map(OsString::from));
+        match Cli::parse_from(args).command {
+            Command::Federate(a) => a,
+            _ => panic!("federate expected"),
+        }
+    }
+
+    #[test]
+    fn the_defaults_are_planet_federators() {
+        let a = parse(&["planet-bq", "federate"]);
+        assert_eq!(a.cron_job_schedule, "*/30 * * * * *");
+        assert_eq!(a.cron_job_timeout_second, 30);
+        assert_eq!(a.cron_job_time_offset.0, 0);
+        assert_eq!(a.influxdb_addr, "http://127.0.0.1:8086");
+        assert_eq!((a.influxdb_org.as_str(), a.influxdb_bucket.as_str()), ("mothership", "mothership"));
+        assert_eq!(a.influxdb_batch_size, 20);
+        assert_eq!(a.prometheus_addr, "http://127.0.0.1:9090/");
+        assert_eq!(a.log_level, "info");
+    }
+
+    #[test]
+    fn the_go_units_single_dash_flags_are_read() {
+        let a = parse(&[
+            "planet-bq",
+            "federate",
+            "-cron-job-schedule",
+            "*/10 * * * * *",
+            "-cron-job-time-offset",
+            "-1h5m",
+            "-influxdb-addr=http://db:8086",
+            "-influxdb-batch-size",
+            "50",
+            "-log-disable-timestamp",
+            "-prometheus-addr",
+            "http://prom:9090/",
+        ]);
+        assert_eq!(a.cron_job_schedule, "*/10 * * * * *");
+        assert_eq!(a.cron_job_time_offset.0, -(3600 + 300) * 1_000_000_000);
+        assert_eq!(a.influxdb_addr, "http://db:8086");
+        assert_eq!(a.influxdb_batch_size, 50);
+        assert!(a.log_disable_timestamp);
+        assert_eq!(a.prometheus_addr, "http://prom:9090/");
+    }
+}
