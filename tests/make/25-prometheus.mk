@@ -19,3 +19,9 @@ TEST_TARGETS += test-prometheus-source
 test-prometheus-source: deps-prometheus ## once/backfill/check --source prometheus against a real Prometheus equal the exporter vectors
 	$(CARGO) build -p planet-bq
 	$(PYTHON) tests/live/prometheus_source.py --bin $(VECTORS_TARGET_DIR)/debug/planet-bq
+
+TEST_TARGETS += test-prometheus-remote-write
+.PHONY: test-prometheus-remote-write
+test-prometheus-remote-write: deps-prometheus deps-influxdb ## A real Prometheus scraping for ~100 s, remote_write into a real influxd: --source influxdb --profile planet-exporter rows == --source prometheus rows (raw and push-down)
+	$(CARGO) build -p planet-bq
+	$(PYTHON) tests/live/prometheus_remote_write.py --bin $(VECTORS_TARGET_DIR)/debug/planet-bq
