@@ -31,10 +31,13 @@ impl PrometheusSource {
         engine: &Engine,
         options: &Options,
     ) -> Result<Fetched> {
-        let stages = queries(&options.profile)?;
         let Some(spec) = &options.profile.metrics else {
-            anyhow::bail!("profile {:?} reads no raw metrics", options.profile.name);
+            anyhow::bail!(
+                "profile {:?} computes nothing from Prometheus metrics: use --profile planet-exporter (or a profile with metric stages) with --source prometheus",
+                options.profile.name
+            );
         };
+        let stages = queries(&options.profile)?;
         let table = match window.job {
             Job::Traffic => StageTable::Traffic,
             Job::Dependency => StageTable::Dependency,
