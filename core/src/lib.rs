@@ -34,6 +34,7 @@ pub mod options;
 pub mod parse;
 pub mod point;
 pub mod profile;
+pub mod pushdown;
 pub mod rows;
 pub mod schema;
 pub mod time;

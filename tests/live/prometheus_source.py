@@ -6,7 +6,9 @@ whose expected rows a real Prometheus and a real influxd made, see tests/vectors
 same samples are loaded into a throwaway Prometheus (promtool blocks), and `planet-bq once` and
 `planet-bq backfill` with `--source prometheus` must write exactly the vector's rows, whatever
 the slice length the window is read in (slices must neither lose nor repeat a sample at their
-edges). `check` must name the server and the metrics. Standard library only.
+edges), both fetching raw samples (`--prometheus-fetch raw`) and pushing the PromQL down
+(`--prometheus-fetch pushdown`): push-down rows == raw rows == the vector. `check` must name
+the server and the metrics. Standard library only.
 """
 
 import argparse
@@ -98,28 +100,32 @@ def main():
                 tempfile.TemporaryDirectory() as work:
             common = ["--source", "prometheus", "--prometheus-addr", prom.url, "--retries", "0",
                       "--log-disable-colors", *window]
-            for slice_ in ("1h", "7m", "59s"):
-                out = os.path.join(work, f"once-{slice_}")
-                run([args.bin, "once", "all", "--at", options["at"], "--out", out,
-                     "--state-file", os.path.join(work, f"state-{slice_}.json"),
-                     "--prometheus-query-slice", slice_, *common])
-                got = outputs(out)
-                for job in ("traffic", "dependency"):
-                    if got.get(job) != [want[job]]:
-                        sys.exit(f"FAIL - {name}: once {job} with --prometheus-query-slice {slice_} "
-                                 f"differs from the vector\n--- got\n{''.join(got.get(job, []))}--- want\n{want[job]}")
-            # backfill over the hour ending at `at` writes the same traffic window.
-            out = os.path.join(work, "backfill")
-            # The traffic tick (mm:ss 00:30) of the hour starting at `at` ends the window at `at`.
-            until = (datetime.datetime.fromisoformat(options["at"].replace("Z", "+00:00"))
-                     + datetime.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            run([args.bin, "backfill", "traffic", "--from", options["at"], "--to", until,
-                 "--out", out, "--state-file", os.path.join(work, "state-backfill.json"), *common])
-            if outputs(out).get("traffic") != [want["traffic"]]:
-                sys.exit(f"FAIL - {name}: backfill traffic differs from the vector")
+            # The slices cut the raw samples (59s: one tick per query_range when pushed down).
+            for fetch in ("raw", "pushdown"):
+                for slice_ in ("1h", "7m", "59s"):
+                    out = os.path.join(work, f"once-{fetch}-{slice_}")
+                    run([args.bin, "once", "all", "--at", options["at"], "--out", out,
+                         "--state-file", os.path.join(work, f"state-{fetch}-{slice_}.json"),
+                         "--prometheus-fetch", fetch, "--prometheus-query-slice", slice_, *common])
+                    got = outputs(out)
+                    for job in ("traffic", "dependency"):
+                        if got.get(job) != [want[job]]:
+                            sys.exit(f"FAIL - {name}: once {job} with --prometheus-fetch {fetch} "
+                                     f"--prometheus-query-slice {slice_} differs from the vector\n"
+                                     f"--- got\n{''.join(got.get(job, []))}--- want\n{want[job]}")
+                # backfill over the hour ending at `at` writes the same traffic window.
+                out = os.path.join(work, f"backfill-{fetch}")
+                # The traffic tick (mm:ss 00:30) of the hour starting at `at` ends the window at `at`.
+                until = (datetime.datetime.fromisoformat(options["at"].replace("Z", "+00:00"))
+                         + datetime.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+                run([args.bin, "backfill", "traffic", "--from", options["at"], "--to", until,
+                     "--out", out, "--state-file", os.path.join(work, f"state-backfill-{fetch}.json"),
+                     "--prometheus-fetch", fetch, *common])
+                if outputs(out).get("traffic") != [want["traffic"]]:
+                    sys.exit(f"FAIL - {name}: backfill traffic with --prometheus-fetch {fetch} differs from the vector")
             checked += 1
-            print(f"ok - {name}: once (3 slice lengths) and backfill from a real Prometheus equal the vector "
-                  f"({want['traffic'].count(chr(10))} traffic, {want['dependency'].count(chr(10))} dependency rows)")
+            print(f"ok - {name}: once (3 slice lengths) and backfill from a real Prometheus, raw and pushed down, "
+                  f"equal the vector ({want['traffic'].count(chr(10))} traffic, {want['dependency'].count(chr(10))} dependency rows)")
     # Raw metrics in InfluxDB (remote_write's shape, and Telegraf's for the cases that have it):
     # `--source influxdb --profile planet-exporter` gives the same rows from a real influxd.
     shapes = sorted(d for d in glob.glob(os.path.join(VECTORS, "exporter-*"))

@@ -25,3 +25,9 @@ TEST_TARGETS += test-federate
 test-federate: deps-prometheus deps-influxdb ## federate: a real Prometheus into a real influxd equals planet-federator's queries; once on it equals --source prometheus; a restarted influxd loses nothing
 	$(CARGO) build -p planet-bq
 	$(PYTHON) tests/live/federate.py --bin $(VECTORS_TARGET_DIR)/debug/planet-bq
+
+TEST_TARGETS += test-prometheus-remote-write
+.PHONY: test-prometheus-remote-write
+test-prometheus-remote-write: deps-prometheus deps-influxdb ## A real Prometheus scraping for ~100 s, remote_write into a real influxd: --source influxdb --profile planet-exporter rows == --source prometheus rows (raw and push-down)
+	$(CARGO) build -p planet-bq
+	$(PYTHON) tests/live/prometheus_remote_write.py --bin $(VECTORS_TARGET_DIR)/debug/planet-bq

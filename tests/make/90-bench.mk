@@ -20,3 +20,8 @@ fuzz: ## Every cargo-fuzz target of core/fuzz for FUZZ_SECONDS each (installs ca
 bench-exporter: bench-deps ## planet-exporter profile vs planet-federator profile on the same points; peak memory at 10,000 series
 	$(CARGO) build --release -p planet-bq
 	$(PYTHON) tests/bench/exporter_profile.py --planet-bq $(TARGET_DIR)/release/planet-bq
+
+.PHONY: bench-prometheus-fetch
+bench-prometheus-fetch: bench-deps deps-prometheus ## --source prometheus raw vs push-down on fleets in a real Prometheus; exporter memory per series at 10k/100k series
+	$(CARGO) build --release -p planet-bq
+	$(PYTHON) tests/bench/prometheus_fetch.py --planet-bq $(TARGET_DIR)/release/planet-bq --memory $(BENCH_ARGS)

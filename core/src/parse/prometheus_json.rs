@@ -76,7 +76,7 @@ impl PointView for Sample<'_> {
 
 /// A sample time (float seconds, as Prometheus writes them) in ns, rounded to the millisecond
 /// Prometheus stores.
-fn time_of(value: &Value) -> Option<i64> {
+pub(crate) fn time_of(value: &Value) -> Option<i64> {
     let seconds = match value {
         Value::Number(n) => n.as_f64()?,
         Value::String(s) => s.parse().ok()?,

@@ -9,6 +9,11 @@
 //! of `b - a - 1ms` ending at `b`: Prometheus 2.x includes both ends of a range, and samples have
 //! millisecond times), so consecutive slices never return the same sample twice. The window starts
 //! early by the stages' lookback (the first tick of a window evaluates samples before it).
+//!
+//! With `--prometheus-fetch pushdown` ([`pushdown`]) Prometheus evaluates the profile's stages
+//! itself (`/api/v1/query_range` on the tick grid) and only the resulting points come back.
+
+mod pushdown;
 
 use super::{Fetched, Source};
 use crate::cli::LiveArgs;
@@ -31,6 +36,17 @@ pub enum SourceKind {
     Influxdb,
     /// Prometheus's HTTP API (planet-exporter's metrics; use `--profile planet-exporter`).
     Prometheus,
+}
+
+/// How the Prometheus source reads a window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum PrometheusFetch {
+    /// Every raw sample of the profile's metrics; the core evaluates the stages.
+    Raw,
+    /// The stages' PromQL evaluated by Prometheus (`query_range` on the tick grid); only the
+    /// resulting points come back. Same rows; see BENCHMARKS.md for the cost of each.
+    #[default]
+    Pushdown,
 }
 
 /// Flags of the Prometheus source.
@@ -59,9 +75,15 @@ pub struct PrometheusArgs {
     #[arg(long, value_name = "FILE")]
     pub prometheus_bearer_token_file: Option<PathBuf>,
 
-    /// Read a window in slices of this length, one request each.
+    /// Read a window in slices of this length, one request each (with push-down: the ticks
+    /// of one `query_range`, at most 10,000).
     #[arg(long, default_value = "1h", value_name = "DURATION")]
     pub prometheus_query_slice: Duration,
+
+    /// raw: fetch raw samples and evaluate the profile here; pushdown: let Prometheus evaluate
+    /// the profile's PromQL (same rows; refused for a profile PromQL cannot express exactly).
+    #[arg(long, value_enum, default_value = "pushdown", value_name = "HOW")]
+    pub prometheus_fetch: PrometheusFetch,
 
     /// Timeout of one HTTP request to Prometheus, in seconds.
     #[arg(long, default_value_t = 120, value_name = "SECONDS")]
@@ -93,6 +115,8 @@ pub struct PrometheusConfig {
     pub auth: PrometheusAuth,
     /// Slice length.
     pub slice: Duration,
+    /// Raw samples or push-down.
+    pub fetch: PrometheusFetch,
     /// Timeout of one request.
     pub request_timeout: std::time::Duration,
     /// Retries of a transient failure.
@@ -154,6 +178,7 @@ pub fn config(args: &LiveArgs) -> Result<PrometheusConfig> {
         url,
         auth,
         slice: p.prometheus_query_slice,
+        fetch: p.prometheus_fetch,
         request_timeout: std::time::Duration::from_secs(p.prometheus_timeout_second.max(1)),
         retries: args.retries,
         retry_delay: args.retry_delay_std()?,
@@ -178,8 +203,13 @@ impl Slice {
 
     /// The evaluation time, as Prometheus reads it (seconds with a fraction).
     fn time(&self) -> String {
-        format!("{}.{:03}", self.until_ms.div_euclid(1000), self.until_ms.rem_euclid(1000))
+        seconds_text(self.until_ms)
     }
+}
+
+/// A time or duration in ms as Prometheus reads it: seconds with a fraction.
+fn seconds_text(ms: i64) -> String {
+    format!("{}.{:03}", ms.div_euclid(1000), ms.rem_euclid(1000))
 }
 
 /// The slices covering `[start, end)`: `(start - 1ms, ...]`, each at most `slice` long, the last
@@ -251,8 +281,15 @@ impl PrometheusSource {
         if let Some(t) = time {
             params.push(("time", t.to_string()));
         }
+        self.api("/api/v1/query", &params).await
+    }
+
+    /// `GET` of an API path with its parameters (the first is the query, which errors quote),
+    /// and the response once its status says it succeeded.
+    async fn api(&self, path: &str, params: &[(&str, String)]) -> Result<reqwest::Response, RequestError> {
+        let q = params.first().map_or("", |(_, v)| v.as_str());
         let what = format!(" (query: {q})");
-        let response = self.get("/api/v1/query").query(&params).send().await.map_err(|e| RequestError {
+        let response = self.get(path).query(params).send().await.map_err(|e| RequestError {
             transient: true,
             message: format!("{}: {}{what}", self.where_(), describe(&e)),
         })?;
@@ -355,6 +392,20 @@ impl Source for PrometheusSource {
     }
 
     async fn fetch(&self, window: &JobWindow, engine: &Engine, options: &Options) -> Result<Fetched> {
+        match self.config.fetch {
+            PrometheusFetch::Raw => self.fetch_raw(window, engine, options).await,
+            PrometheusFetch::Pushdown => self.fetch_pushdown(window, engine, options).await,
+        }
+    }
+
+    async fn check(&self, profile: &Profile) -> Vec<Finding> {
+        self.check_server(profile).await
+    }
+}
+
+impl PrometheusSource {
+    /// Every raw sample of the profile's metrics over the window and its lookback, in slices.
+    async fn fetch_raw(&self, window: &JobWindow, engine: &Engine, options: &Options) -> Result<Fetched> {
         let metrics = metric_names(&options.profile);
         if metrics.is_empty() {
             bail!(
@@ -393,7 +444,7 @@ impl Source for PrometheusSource {
         Ok(Fetched { session: total, queries, bytes, retries, parse_seconds })
     }
 
-    async fn check(&self, profile: &Profile) -> Vec<Finding> {
+    async fn check_server(&self, profile: &Profile) -> Vec<Finding> {
         let mut found = Vec::new();
         let url = &self.config.url;
         let version = match self.get("/api/v1/status/buildinfo").send().await {
