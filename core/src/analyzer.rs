@@ -72,6 +72,7 @@ impl Analyzer {
     pub fn new(options: Options) -> Analyzer {
         let mut aggregator = Aggregator::new(options.profile.clone(), options.window_spec());
         aggregator.set_what_if(options.what_if.clone());
+        aggregator.set_inventory(options.inventory.clone().map(std::sync::Arc::new));
         Analyzer {
             options,
             aggregator,
@@ -424,6 +425,7 @@ impl Analyzer {
 
     /// Ends the current input and returns the tables.
     pub fn finish(mut self) -> Result<Analysis> {
+        self.options.check_inventory()?;
         self.end_input()?;
         if let Some(error) = self.unreadable_error.take() {
             return Err(error);
