@@ -6,6 +6,7 @@ pub mod commands;
 pub mod engine;
 pub mod finding;
 pub mod http;
+pub mod inventory;
 pub mod job;
 pub mod logging;
 pub mod metrics;
