@@ -295,13 +295,17 @@ def cases():
     exporter = exporter_series()
     ex_traffic, ex_dependency = exporter_rows(exporter, EXPORTER_INVENTORY, ns(AT), hour, two_hours)
     contiv_options = {"at": AT, "dependencyWindow": "2h", "profile": "contiv-svcstats"}
+    # The ndjson case: the first three pairs over the last hour only (a smaller file).
+    small = [dict(s, samples=[x for x in s["samples"] if x[0] >= ns("2026-11-20T12:58:00Z")]) for s in fleet[:3]]
+    small_traffic, small_dependency = contiv_rows(small, CONTIV_INVENTORY, ns(AT), hour, hour)
     return [
         {"name": "contiv-svcstats", "input.lp": contiv_lp(fleet), "options": contiv_options,
          "inventory.json": json.dumps(CONTIV_INVENTORY, indent=2) + "\n",
          "rows": (contiv_traffic, contiv_dependency)},
-        {"name": "contiv-svcstats-ndjson", "input.lp": contiv_lp(fleet), "options": contiv_options,
+        {"name": "contiv-svcstats-ndjson", "input.lp": contiv_lp(small),
+         "options": {"at": AT, "dependencyWindow": "1h", "profile": "contiv-svcstats"},
          "inventory.ndjson": "".join(json.dumps(h) + "\n" for h in CONTIV_INVENTORY),
-         "rows": (contiv_traffic, contiv_dependency)},
+         "rows": (small_traffic, small_dependency)},
         {"name": "inventory-exporter", "input.lp": exporter_lp(exporter),
          "options": {"at": AT, "dependencyWindow": "2h", "profile": "planet-exporter"},
          "inventory.ndjson": "".join(json.dumps(h) + "\n" for h in EXPORTER_INVENTORY),

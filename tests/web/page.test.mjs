@@ -236,7 +236,11 @@ test("every test vector gives exactly the expected rows and NDJSON", async (t) =
       await openPage();
       // A case's inventory goes to the inventory drop, before the exports (no computation yet).
       const inventory = ["inventory.json", "inventory.ndjson"].find((f) => existsSync(join(dir, f)));
-      if (inventory) await page.setInputFiles("#inventory-file", join(dir, inventory));
+      if (inventory) {
+        await page.setInputFiles("#inventory-file", join(dir, inventory));
+        // The page reads the file's text before listing it: then the next computation has it.
+        await page.waitForFunction(() => document.querySelectorAll("#inventory-list li").length === 1);
+      }
       await load(inputs, options);
       const traffic = parseNdjson(expectedText("traffic.ndjson"));
       const dependency = parseNdjson(expectedText("dependency.ndjson"));
