@@ -34,7 +34,10 @@ fn contiv_without_an_inventory_stops_before_reading_and_writes_nothing() {
     let output = analyze(None, &out);
     assert!(!output.status.success());
     let err = stderr(&output);
-    assert!(err.contains("the profile contiv-svcstats maps addresses to hostgroups only through an inventory"), "{err}");
+    assert!(
+        err.contains("the profile contiv-svcstats maps addresses to hostgroups only through an inventory"),
+        "{err}"
+    );
     assert!(!out.exists(), "nothing written");
     let _ = fs::remove_dir_all(&dir);
 }
@@ -44,8 +47,11 @@ fn a_bad_inventory_line_is_named_and_quoted() {
     let dir = scratch("inventory-bad");
     fs::create_dir_all(&dir).expect("scratch");
     let file = dir.join("hosts.ndjson");
-    fs::write(&file, "{\"ip_address\":\"10.1.1.2\",\"hostgroup\":\"web\"}\n{\"ip_address\":\"10.1.2.0/24\",\"group\":\"db\"}\n")
-        .expect("written");
+    fs::write(
+        &file,
+        "{\"ip_address\":\"10.1.1.2\",\"hostgroup\":\"web\"}\n{\"ip_address\":\"10.1.2.0/24\",\"group\":\"db\"}\n",
+    )
+    .expect("written");
     let output = analyze(Some(&file.display().to_string()), &dir.join("out"));
     assert!(!output.status.success());
     let err = stderr(&output);
