@@ -44,6 +44,7 @@ function formValues() {
       hideEmptyRemote: $("hide-empty-remote").checked,
       rename,
       percentiles: $("percentiles").checked,
+      inventory: state.inventory?.text ?? "",
     },
   };
 }
@@ -54,6 +55,15 @@ function setFiles(kind, files) {
   else state.baselineFiles = list;
   renderFileList(kind === "export" ? $("export-list") : $("baseline-list"), list);
   $("clear-baseline").hidden = state.baselineFiles.length === 0;
+  recompute();
+}
+
+/** The inventory: one file, read whole (an inventory is small), or none. */
+async function setInventory(files) {
+  const file = [...files][0];
+  state.inventory = file ? { name: file.name, size: file.size, text: await file.text() } : null;
+  renderFileList($("inventory-list"), file ? [file] : []);
+  $("clear-inventory").hidden = !file;
   recompute();
 }
 
@@ -80,7 +90,7 @@ function formatBytes(n) {
 
 function updateCli(options) {
   const names = state.exportFiles.map((f) => f.name).join(" ") || "FILE…";
-  $("cli-command").textContent = ["planet-bq analyze", names, ...cliFlags(options)].join(" ");
+  $("cli-command").textContent = ["planet-bq analyze", names, ...cliFlags(options, state.inventory?.name)].join(" ");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -289,7 +299,9 @@ function wireDrop(zone, kind) {
   zone.addEventListener("drop", (e) => {
     e.preventDefault();
     zone.classList.remove("over");
-    if (e.dataTransfer?.files?.length) setFiles(kind, e.dataTransfer.files);
+    if (!e.dataTransfer?.files?.length) return;
+    if (kind === "inventory") setInventory(e.dataTransfer.files);
+    else setFiles(kind, e.dataTransfer.files);
   });
 }
 
@@ -316,8 +328,14 @@ async function init() {
     $("baseline-files").value = "";
     setFiles("baseline", []);
   });
+  $("inventory-file").addEventListener("change", (e) => setInventory(e.target.files));
+  $("clear-inventory").addEventListener("click", () => {
+    $("inventory-file").value = "";
+    setInventory([]);
+  });
   wireDrop($("drop-zone"), "export");
   wireDrop($("baseline-drop"), "baseline");
+  wireDrop($("inventory-drop"), "inventory");
   // Text fields recompute when committed (Enter or leaving the field), not on every key.
   for (const id of ["at", "traffic-window", "dependency-window", "min-bandwidth", "exclude-ports", "exclude-addresses", "rename"]) {
     $(id).addEventListener("change", recompute);

@@ -64,11 +64,16 @@ export function buildOptions(form) {
   if (form.hideEmptyRemote) options.hideEmptyRemote = true;
   if (form.rename && Object.keys(form.rename).length > 0) options.rename = form.rename;
   if (form.percentiles) options.percentiles = true;
+  // The inventory's text: the core tells arrayjson from ndjson by its first character.
+  if (form.inventory) options.inventory = form.inventory;
   return options;
 }
 
-/** The same options as `planet-bq analyze` flags (for the page's "equivalent command"). */
-export function cliFlags(options) {
+/**
+ * The same options as `planet-bq analyze` flags (for the page's "equivalent command"); the
+ * inventory, given as text, is named by its file name.
+ */
+export function cliFlags(options, inventoryName = "INVENTORY") {
   const flags = [];
   const quote = (s) => (/^[A-Za-z0-9_.:\-+=/]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
   if (options.at) flags.push("--at", options.at);
@@ -82,6 +87,7 @@ export function cliFlags(options) {
   if (options.hideEmptyRemote) flags.push("--hide-empty-remote");
   for (const [from, to] of Object.entries(options.rename || {})) flags.push("--rename", `${from}=${to}`);
   if (options.percentiles) flags.push("--percentiles");
+  if (options.inventory) flags.push("--inventory", inventoryName);
   return flags.map(quote);
 }
 

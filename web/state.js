@@ -13,6 +13,8 @@ export const COLUMNS = { traffic: [], dependency: [], percentiles: [] };
 export const state = {
   exportFiles: [],
   baselineFiles: [],
+  /** The inventory file: `{ name, size, text }`, or null. */
+  inventory: null,
   current: null,
   baseline: null,
   comparison: null,

@@ -81,6 +81,7 @@ impl Analyzer {
     pub fn new(options: Options) -> Analyzer {
         let mut aggregator = Aggregator::new(options.profile.clone(), options.window_spec());
         aggregator.set_what_if(options.what_if.clone());
+        aggregator.set_inventory(options.inventory.clone().map(std::sync::Arc::new));
         Analyzer {
             options,
             aggregator,
@@ -447,6 +448,7 @@ impl Analyzer {
 
     /// Ends the current input and returns the tables.
     pub fn finish(mut self) -> Result<Analysis> {
+        self.options.check_inventory()?;
         self.end_all_inputs()?;
         let Tables { window, traffic, dependency, traffic_percentiles } = self.aggregator.tables();
         let mut stats = self.stats;

@@ -27,7 +27,10 @@ pub const MAX_LINE_BYTES: u64 = 64 * 1024 * 1024;
 pub const PROFILE: &str = "planet-federator";
 
 /// Names of the built-in profiles ([`crate::Profile::by_name`] knows each).
-pub const PROFILES: &[&str] = &[PROFILE, "planet-exporter"];
+pub const PROFILES: &[&str] = &[PROFILE, "planet-exporter", "contiv-svcstats"];
+
+/// The built-in profiles whose metric stages resolve addresses through an inventory.
+pub const INVENTORY_PROFILES: &[&str] = &["planet-exporter", "contiv-svcstats"];
 
 /// The bandwidth (bit/s) at or below which the federator drops a pair, as a suggestion for the
 /// `min_bandwidth` what-if option.

@@ -117,6 +117,9 @@ pub enum Error {
     /// The profile cannot be used.
     #[error("invalid profile: {0}")]
     Profile(String),
+    /// An inventory that cannot be read, or one missing (or given in vain) for the profile.
+    #[error("invalid inventory: {0}")]
+    Inventory(String),
     /// A whole input cannot be read: not text, a broken compressed stream, or no line of it
     /// readable. Fatal even when malformed lines are otherwise skipped.
     #[error("{input}: {message}")]
@@ -134,7 +137,9 @@ impl Error {
         match self {
             Error::Parse(issue) => issue.kind,
             Error::Input { .. } => ErrorKind::Malformed,
-            Error::Duration { .. } | Error::Timestamp { .. } | Error::Option { .. } => ErrorKind::InvalidOption,
+            Error::Duration { .. } | Error::Timestamp { .. } | Error::Option { .. } | Error::Inventory(_) => {
+                ErrorKind::InvalidOption
+            }
             Error::Profile(_) => ErrorKind::InvalidProfile,
         }
     }

@@ -2,6 +2,8 @@
 
 use crate::aggregate::WindowSpec;
 use crate::defaults;
+use crate::error::{Error, Result};
+use crate::inventory::Inventory;
 use crate::parse::Format;
 use crate::profile::Profile;
 use crate::time::{Duration, Precision, Timestamp};
@@ -40,6 +42,12 @@ pub struct Options {
     /// buffered. Default [`defaults::MAX_LINE_BYTES`] (64 MiB).
     #[serde(alias = "max_line_bytes", skip_serializing_if = "is_default_max_line_bytes")]
     pub max_line_bytes: u64,
+    /// IP-to-hostgroup inventory for the profile's metric stages that resolve addresses
+    /// (planet-exporter's; see [`crate::inventory`]). In JSON, the inventory's text (`arrayjson`
+    /// or `ndjson`, told apart by the first character) or its array of entries. Default: none,
+    /// and then the rows are exactly those without this option.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inventory: Option<Inventory>,
 }
 
 impl Default for Options {
@@ -54,6 +62,7 @@ impl Default for Options {
             profile: Profile::default(),
             what_if: WhatIf::default(),
             max_line_bytes: defaults::MAX_LINE_BYTES,
+            inventory: None,
         }
     }
 }
@@ -62,6 +71,28 @@ impl Options {
     /// The window part of the options.
     pub fn window_spec(&self) -> WindowSpec {
         WindowSpec { at: self.at, traffic_window: self.traffic_window, dependency_window: self.dependency_window }
+    }
+
+    /// Refuses a profile that needs an inventory without one, and an inventory that the
+    /// profile would not use (it names no label to resolve), so neither goes unnoticed.
+    pub fn check_inventory(&self) -> Result<()> {
+        let profile = &self.profile;
+        let stages = profile.metrics.as_ref().map(|m| m.stages.as_slice()).unwrap_or_default();
+        let resolves = stages.iter().any(|s| !s.inventory.is_empty());
+        let required = profile.metrics.as_ref().is_some_and(|m| m.inventory_required);
+        match &self.inventory {
+            None if required => Err(Error::Inventory(format!(
+                "the profile {} maps addresses to hostgroups only through an inventory: give one \
+                 (--inventory PATH|URL, or the inventory option)",
+                profile.name
+            ))),
+            Some(_) if !resolves => Err(Error::Inventory(format!(
+                "the profile {} resolves no address through an inventory (profiles that do: {})",
+                profile.name,
+                defaults::INVENTORY_PROFILES.join(", ")
+            ))),
+            _ => Ok(()),
+        }
     }
 }
 

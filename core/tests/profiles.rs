@@ -1,15 +1,28 @@
 //! The profiles shipped as JSON in docs/profiles/ are the built-in ones.
 
+use planet_core::defaults::PROFILES;
 use planet_core::Profile;
 use std::path::PathBuf;
 
+/// The built-in profiles shipped as JSON: every one but the default, whose shape the docs show.
+fn shipped() -> impl Iterator<Item = (&'static str, PathBuf)> {
+    PROFILES
+        .iter()
+        .filter(|name| **name != planet_core::defaults::PROFILE)
+        .map(|name| (*name, PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../docs/profiles/{name}.json"))))
+}
+
 #[test]
-fn the_shipped_planet_exporter_json_is_the_built_in_profile() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/profiles/planet-exporter.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let shipped = Profile::from_json(&text).expect("a valid profile");
-    assert_eq!(shipped, Profile::planet_exporter(), "regenerate {} from Profile::planet_exporter()", path.display());
-    assert_eq!(Profile::by_name("planet-exporter").expect("known"), shipped);
+fn every_shipped_json_profile_is_the_built_in_profile() {
+    let mut seen = 0;
+    for (name, path) in shipped() {
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let shipped = Profile::from_json(&text).expect("a valid profile");
+        let built_in = Profile::by_name(name).expect("known");
+        assert_eq!(shipped, built_in, "regenerate {} (see write_the_shipped_profiles_when_asked)", path.display());
+        seen += 1;
+    }
+    assert!(seen >= 2, "planet-exporter and contiv-svcstats at least");
 }
 
 #[test]
@@ -25,13 +38,14 @@ fn a_json_profile_with_a_bad_regex_or_an_ungrouped_label_is_refused() {
     assert!(e.to_string().contains("hostname"), "{e}");
 }
 
-/// `PLANET_WRITE_PROFILES=1 cargo test -p planet-core --test profiles` rewrites the file.
+/// `PLANET_WRITE_PROFILES=1 cargo test -p planet-core --test profiles` rewrites the files.
 #[test]
 fn write_the_shipped_profiles_when_asked() {
     if std::env::var_os("PLANET_WRITE_PROFILES").is_none() {
         return;
     }
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/profiles/planet-exporter.json");
-    let text = serde_json::to_string_pretty(&Profile::planet_exporter()).expect("serializable");
-    std::fs::write(path, text + "\n").expect("written");
+    for (name, path) in shipped() {
+        let text = serde_json::to_string_pretty(&Profile::by_name(name).expect("known")).expect("serializable");
+        std::fs::write(path, text + "\n").expect("written");
+    }
 }

@@ -4,8 +4,8 @@
 //! this crate: a mismatch is a bug in the core (or a vector to regenerate, see its README).
 
 use planet_core::rows::to_ndjson;
-use planet_core::{analyze, Options};
-use planet_test_support::{cases_in, inputs, known_differences_dir, line_diff, vectors_dir};
+use planet_core::{analyze, Inventory, Options};
+use planet_test_support::{cases_in, inputs, inventory_file, known_differences_dir, line_diff, vectors_dir};
 use std::fs;
 
 #[test]
@@ -15,9 +15,14 @@ fn every_vector_gives_exactly_the_tables_influxdb_gave() {
     let mut failures = Vec::new();
     for dir in &cases {
         let name = dir.file_name().expect("name").to_string_lossy().into_owned();
-        let options: Options =
+        let mut options: Options =
             serde_json::from_str(&fs::read_to_string(dir.join("options.json")).expect("options.json"))
                 .expect("valid options");
+        if let Some((path, format)) = inventory_file(dir) {
+            let text = fs::read_to_string(&path).expect("inventory");
+            let format = format.parse().expect("known format");
+            options.inventory = Some(Inventory::parse(&text, format, "inventory").expect("valid inventory"));
+        }
         let files = inputs(dir);
         assert!(!files.is_empty(), "{name}: no input file");
         let analysis = match analyze(files.iter().map(|(n, b)| (n.as_str(), b.as_slice())), options) {

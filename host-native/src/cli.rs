@@ -103,9 +103,14 @@ pub struct AnalyzeArgs {
     #[arg(long, value_enum, default_value = "ndjson", value_name = "FORMAT")]
     pub out_format: OutFormat,
 
-    /// Schema profile: a name (planet-federator, planet-exporter) or a JSON file describing one.
+    /// Schema profile: a name (planet-federator, planet-exporter, contiv-svcstats) or a JSON
+    /// file describing one.
     #[arg(long, default_value = defaults::PROFILE, value_name = "NAME|FILE")]
     pub profile: String,
+
+    /// The IP-to-hostgroup inventory (`--inventory`, `--inventory-format`).
+    #[command(flatten)]
+    pub inventory: crate::inventory::InventoryArgs,
 
     /// Print the per-line warnings of skipped lines (default: the first 10 and a count).
     #[arg(long)]
@@ -361,9 +366,14 @@ pub struct LiveArgs {
     #[arg(long, default_value = defaults::DEPENDENCY_WINDOW_TEXT, value_name = "DURATION", value_parser = positive_duration)]
     pub dependency_window: Duration,
 
-    /// Schema profile: a name (planet-federator, planet-exporter) or a JSON file describing one.
+    /// Schema profile: a name (planet-federator, planet-exporter, contiv-svcstats) or a JSON
+    /// file describing one.
     #[arg(long, default_value = defaults::PROFILE, value_name = "NAME|FILE")]
     pub profile: String,
+
+    /// The IP-to-hostgroup inventory (`--inventory`, `--inventory-format`).
+    #[command(flatten)]
+    pub inventory: crate::inventory::InventoryArgs,
 
     /// Where the analysis runs (`--engine native|wasm` and the wasm engine's bounds).
     #[command(flatten)]

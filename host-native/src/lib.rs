@@ -7,6 +7,7 @@ pub mod engine;
 pub mod finding;
 pub mod http;
 pub mod influx_writer;
+pub mod inventory;
 pub mod job;
 pub mod logging;
 pub mod metrics;

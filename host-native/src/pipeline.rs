@@ -45,6 +45,8 @@ pub struct Pipeline<S, K> {
     pub engine: Engine,
     /// Schema profile.
     pub profile: Profile,
+    /// The inventory of `--inventory`, read when the command started.
+    pub inventory: Option<planet_core::Inventory>,
     /// Window lengths.
     pub lengths: WindowLengths,
     /// Per-window timeout (`--cron-job-timeout-second`).
@@ -68,6 +70,7 @@ impl<S: Source, K: Sink> Pipeline<S, K> {
             precision: self.source.precision(),
             strict: true,
             profile: self.profile.clone(),
+            inventory: self.inventory.clone(),
             // The service writes the reference tables: no what-if filter applies.
             what_if: Default::default(),
             ..Options::default()
@@ -296,6 +299,7 @@ mod tests {
             sink,
             engine: Engine::Native,
             profile: Profile::planet_federator(),
+            inventory: None,
             lengths: WindowLengths::default(),
             timeout: std::time::Duration::from_secs(60),
             metrics: Metrics::new(),

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{line_diff, planet_bq, scratch, vectors_dir};
-use planet_test_support::{cases_in, input_paths as inputs};
+use planet_test_support::{cases_in, input_paths as inputs, inventory_file};
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -40,6 +40,16 @@ fn flags(options: &Value) -> Vec<String> {
     out
 }
 
+/// `--inventory FILE --inventory-format FORMAT` when the case has an inventory.
+fn inventory_flags(dir: &Path) -> Vec<String> {
+    match inventory_file(dir) {
+        Some((path, format)) => {
+            vec!["--inventory".into(), path.display().to_string(), "--inventory-format".into(), format.into()]
+        }
+        None => Vec::new(),
+    }
+}
+
 /// Runs a case; returns the problems found (empty when the output is exactly the expected one).
 fn run_case(dir: &Path, out_format: &str, ext: &str) -> Vec<String> {
     let name = dir.file_name().expect("name").to_string_lossy().into_owned();
@@ -49,6 +59,7 @@ fn run_case(dir: &Path, out_format: &str, ext: &str) -> Vec<String> {
     let output = planet_bq()
         .arg("analyze")
         .args(flags(&options))
+        .args(inventory_flags(dir))
         .args(["--out-format", out_format, "--out"])
         .arg(&out)
         .args(inputs(dir))

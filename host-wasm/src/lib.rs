@@ -52,6 +52,12 @@ export interface Options {
   percentiles?: boolean;
   /** Schema profile: a built-in one's name (`defaults().profile`, see `profile(name)`) or a whole profile. */
   profile?: string | Profile;
+  /**
+   * planet-exporter's IP-to-hostgroup inventory (as `analyze --inventory`): the file's text,
+   * `arrayjson` or `ndjson` (told apart by the first character), or its array of entries. It
+   * names the addresses the data could not; the `contiv-svcstats` profile needs one.
+   */
+  inventory?: string | { ip_address: string; domain?: string; hostgroup?: string }[];
   /** Keys the core does not know are ignored. */
   [key: string]: unknown;
 }
@@ -378,6 +384,8 @@ impl Analyzer {
         #[wasm_bindgen(unchecked_param_type = "Options")] options: Option<JsValue>,
     ) -> Result<Analyzer, JsValue> {
         let options = options_from(&options.unwrap_or(JsValue::UNDEFINED))?;
+        // A missing (or unusable) inventory is said now, before any input is read.
+        options.check_inventory().map_err(js_error)?;
         Ok(Analyzer { inner: Some(planet_core::Analyzer::new(options)) })
     }
 

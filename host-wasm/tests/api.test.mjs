@@ -189,3 +189,24 @@ test("gzip input (influx_inspect export -compress) is read by the core, whole or
     /cut\.gz: not a valid gzip stream/,
   );
 });
+
+test("an inventory is given as text; contiv-svcstats refuses to start without one", () => {
+  // One Contiv series, 10 s apart, the endpoint sending 1000 B/s: at every tick of the hour
+  // irate gives 1000 B/s, 8000 bit/s (by hand: (10000 bytes) / 10 s * 8).
+  const base = 1795348800; // 2026-11-22T12:00:00Z
+  let lp = "";
+  for (let i = -6; i <= 360; i++) {
+    const bytes = 10000 * (i + 6);
+    lp += `httpjson_svcstats,EndpointIP=10.1.1.2,ProviderIP=10.1.2.5,ServiceIP=10.254.0.1 BytesIn=0,BytesOut=${bytes} ${base + i * 10}000000000\n`;
+  }
+  const inventory =
+    '{"ip_address":"10.1.1.2","domain":"web.consul","hostgroup":"web"}\n' +
+    '{"ip_address":"10.1.2.0/24","domain":"db.consul","hostgroup":"db"}\n';
+  const r = planet.analyze(lp, { at, profile: "contiv-svcstats", inventory, dependencyWindow: "1h" });
+  assert.equal(r.traffic.length, 1);
+  assert.equal(r.traffic[0].remote_hostgroup, "db");
+  assert.equal(r.traffic[0].traffic_bandwidth_bits_avg_1h, 8000);
+  assert.throws(() => new planet.Analyzer({ profile: "contiv-svcstats" }), /only through an inventory/);
+  assert.throws(() => planet.analyze(lp, { at, inventory }), /resolves no address through an inventory/);
+  assert.throws(() => planet.analyze(lp, { at, profile: "contiv-svcstats", inventory: "{\"ip\":1}\n" }), /unknown field `ip`/);
+});

@@ -13,8 +13,9 @@ import { planet, vectors, vectorsDir } from "./vectors.mjs";
 const bin = process.env.PLANET_BQ;
 const all = vectors();
 
-/** CLI flags for a vector's options.json; an option the CLI lacks fails loudly. */
-function flags(options) {
+/** CLI flags for a vector's options.json (the inventory as its file); an option the CLI lacks fails loudly. */
+function flags(v) {
+  const options = v.options;
   const names = {
     at: "--at",
     trafficWindow: "--traffic-window",
@@ -27,6 +28,8 @@ function flags(options) {
   for (const [key, value] of Object.entries(options)) {
     if (key === "strict") {
       if (value) out.push("--strict");
+    } else if (key === "inventory") {
+      out.push("--inventory", v.inventoryPath);
     } else if (names[key]) {
       out.push(names[key], String(value));
     } else {
@@ -37,7 +40,7 @@ function flags(options) {
 }
 
 function cli(engine, v, dir) {
-  const args = ["analyze", "--engine", engine, "--out", dir, ...flags(v.options), ...v.inputs.map((i) => i.path)];
+  const args = ["analyze", "--engine", engine, "--out", dir, ...flags(v), ...v.inputs.map((i) => i.path)];
   const run = spawnSync(bin, args, { encoding: "utf8" });
   assert.equal(run.status, 0, `planet-bq ${args.join(" ")} failed:\n${run.stderr}`);
   return {

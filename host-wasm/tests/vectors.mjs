@@ -22,11 +22,17 @@ export function vectors() {
       const dir = join(vectorsDir, name);
       const files = readdirSync(dir).filter((f) => f.startsWith("input")).sort();
       const optionsPath = join(dir, "options.json");
+      const options = existsSync(optionsPath) ? JSON.parse(readFileSync(optionsPath, "utf8")) : {};
+      // A case's inventory: its file (for the CLI) and, in the options, its text (the Node API's
+      // `inventory`; the core tells arrayjson from ndjson by the first character).
+      const inventory = ["inventory.json", "inventory.ndjson"].find((f) => existsSync(join(dir, f)));
+      if (inventory) options.inventory = readFileSync(join(dir, inventory), "utf8");
       return {
         name,
         dir,
         inputs: files.map((f) => ({ name: f, path: join(dir, f), data: readFileSync(join(dir, f)) })),
-        options: existsSync(optionsPath) ? JSON.parse(readFileSync(optionsPath, "utf8")) : {},
+        inventoryPath: inventory ? join(dir, inventory) : null,
+        options,
         traffic: readFileSync(join(dir, "traffic.ndjson"), "utf8"),
         dependency: readFileSync(join(dir, "dependency.ndjson"), "utf8"),
       };

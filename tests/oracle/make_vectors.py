@@ -410,7 +410,14 @@ Each folder holds:
 - `options.json`: the analysis options (keys of the core's `Options`: `at`, `trafficWindow`,
   `dependencyWindow`; defaults when absent);
 - `traffic.ndjson`, `dependency.ndjson`: the expected tables, one JSON object per row, BigQuery
-  column names in table order, rows sorted by their columns (NULL first).
+  column names in table order, rows sorted by their columns (NULL first);
+- `inventory.json` (`arrayjson`) or `inventory.ndjson` (`ndjson`), in some cases only: the
+  inventory every host is given (`--inventory FILE --inventory-format <by extension>`, the
+  `inventory` option as text, the page's inventory drop).
+
+The `contiv-*` and `inventory-*` cases are written by `tests/oracle/contiv_vectors.py` (`make
+vectors-contiv-regen`, checked by `make vectors-contiv-check`; its docstring says how their rows
+are computed); the `exporter-*` cases by `tests/oracle/prometheus_vectors.py` (below).
 
 How the expectations are made: the case's hand-written line protocol (in the script) is written
 into an empty `mothership` database; the inputs are the server's own answers in the format of the
@@ -465,8 +472,11 @@ def generate(out_dir):
 
 
 # The `exporter-*` vectors and the README from this marker on belong to prometheus_vectors.py
-# (the Prometheus oracle): this script keeps them as they are and does not compare them.
+# (the Prometheus oracle), the `contiv-*` and `inventory-*` vectors to contiv_vectors.py: this
+# script keeps them as they are and does not compare them.
 EXPORTER_PREFIX = "exporter-"
+# Every case another script writes (contiv_vectors.py: `contiv-*`, `inventory-*`).
+OTHER_ORACLES = (EXPORTER_PREFIX, "contiv-", "inventory-")
 README_MARKER = "<!-- exporter vectors: written by tests/oracle/prometheus_vectors.py -->"
 
 
@@ -515,7 +525,7 @@ def main():
         tmp = tempfile.mkdtemp(prefix="planet-vectors-")
         try:
             generate(os.path.join(tmp, "vectors"))
-            problems = diff_trees(VECTORS, os.path.join(tmp, "vectors"), skip_prefix=EXPORTER_PREFIX)
+            problems = diff_trees(VECTORS, os.path.join(tmp, "vectors"), skip_prefix=OTHER_ORACLES)
             problems += diff_trees(VECTORS + "-known-differences", os.path.join(tmp, "vectors-known-differences"))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -531,7 +541,7 @@ def main():
         for root in (out, out + "-known-differences"):
             for name in os.listdir(root) if os.path.isdir(root) else []:
                 path = os.path.join(root, name)
-                if os.path.isdir(path) and not name.startswith(EXPORTER_PREFIX):
+                if os.path.isdir(path) and not name.startswith(OTHER_ORACLES):
                     shutil.rmtree(path)
     generate(out)
     return 0

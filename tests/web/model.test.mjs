@@ -146,3 +146,11 @@ test("a picked profile reaches the options and the equivalent command", () => {
   assert.deepEqual(cliFlags(options), ["--profile", "planet-exporter"]);
   assert.deepEqual(buildOptions({ profile: "" }), {}, "the default profile is left to the core");
 });
+
+test("a dropped inventory reaches the options as text and the equivalent command by its name", () => {
+  const text = '{"ip_address":"10.1.2.0/24","domain":"db.consul","hostgroup":"db"}\n';
+  const options = buildOptions({ profile: "contiv-svcstats", inventory: text });
+  assert.deepEqual(options, { profile: "contiv-svcstats", inventory: text });
+  assert.deepEqual(cliFlags(options, "hosts.ndjson"), ["--profile", "contiv-svcstats", "--inventory", "hosts.ndjson"]);
+  assert.deepEqual(buildOptions({ inventory: "" }), {}, "no inventory, no option");
+});

@@ -234,6 +234,13 @@ test("every test vector gives exactly the expected rows and NDJSON", async (t) =
       const options = existsSync(optionsPath) ? JSON.parse(readFileSync(optionsPath, "utf8")) : {};
       const expectedText = (file) => (existsSync(join(dir, file)) ? readFileSync(join(dir, file), "utf8") : "");
       await openPage();
+      // A case's inventory goes to the inventory drop, before the exports (no computation yet).
+      const inventory = ["inventory.json", "inventory.ndjson"].find((f) => existsSync(join(dir, f)));
+      if (inventory) {
+        await page.setInputFiles("#inventory-file", join(dir, inventory));
+        // The page reads the file's text before listing it: then the next computation has it.
+        await page.waitForFunction(() => document.querySelectorAll("#inventory-list li").length === 1);
+      }
       await load(inputs, options);
       const traffic = parseNdjson(expectedText("traffic.ndjson"));
       const dependency = parseNdjson(expectedText("dependency.ndjson"));
@@ -246,6 +253,7 @@ test("every test vector gives exactly the expected rows and NDJSON", async (t) =
       if (options.dependencyWindow) flags.push("--dependency-window", options.dependencyWindow);
       if (options.format) flags.push("--format", options.format);
       if (options.profile) flags.push("--profile", options.profile);
+      if (inventory) flags.push("--inventory", join(dir, inventory));
       const fromCli = cli(inputs, flags);
       const trafficNdjson = await downloadText("download-traffic-ndjson");
       const dependencyNdjson = await downloadText("download-dependency-ndjson");

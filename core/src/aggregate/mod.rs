@@ -82,6 +82,13 @@ impl Aggregator {
         }
     }
 
+    /// Sets the inventory that resolves the profile's address labels; call before observing.
+    pub fn set_inventory(&mut self, inventory: Option<std::sync::Arc<crate::inventory::Inventory>>) {
+        if let Some(exporter) = self.exporter.as_mut() {
+            exporter.set_inventory(inventory);
+        }
+    }
+
     /// Sets the what-if parameters (see [`crate::whatif`]); call before observing anything.
     pub fn set_what_if(&mut self, what_if: WhatIf) {
         self.what_if = what_if;

@@ -23,14 +23,16 @@ mod rate;
 mod ticks;
 
 use crate::aggregate::{FxBuild, WindowSpec};
+use crate::inventory::Inventory;
 use crate::point::PointView;
 use crate::profile::{MetricsSpec, StageFunction, StageTable};
 use crate::time::Timestamp;
 pub(crate) use emit::EmittedPoint;
-use matchers::{group_label, CompiledMatcher, Labels};
+use matchers::{group_label, label, CompiledMatcher, Labels};
 use presence::PresenceGroup;
 use rate::RateSeries;
 use std::collections::HashMap;
+use std::sync::Arc;
 use ticks::{Grid, NS_PER_MS};
 
 /// What the index knows of one series.
@@ -48,6 +50,8 @@ pub(crate) enum Slot {
 #[derive(Debug, Clone)]
 pub(crate) struct ExporterState {
     spec: MetricsSpec,
+    /// Resolves the stages' address labels ([`crate::profile::InventoryLookup`]).
+    inventory: Option<Arc<Inventory>>,
     matchers: Vec<Vec<CompiledMatcher>>,
     window: WindowSpec,
     grid: Grid,
@@ -73,6 +77,7 @@ impl ExporterState {
         let grid = Grid { step: spec.tick.0 / NS_PER_MS, offset: spec.offset.0 / NS_PER_MS, phase: 0 };
         ExporterState {
             spec,
+            inventory: None,
             matchers,
             window,
             grid,
@@ -91,6 +96,11 @@ impl ExporterState {
     /// any sample is observed.
     pub(crate) fn set_phase(&mut self, phase: i64) {
         self.grid.phase = phase;
+    }
+
+    /// Sets the inventory that resolves the stages' address labels; call before observing.
+    pub(crate) fn set_inventory(&mut self, inventory: Option<Arc<Inventory>>) {
+        self.inventory = inventory;
     }
 
     /// The newest sample time of the stages' metrics, in ns.
@@ -231,9 +241,12 @@ impl ExporterState {
 
     fn new_series(&mut self, stage: usize) -> Slot {
         let text = &self.text;
-        let labels: Labels =
+        let mut labels: Labels =
             self.spans.iter().map(|&(s, m, e)| (text[s..m].to_string(), text[m..e].to_string())).collect();
         let s = &self.spec.stages[stage];
+        if let Some(inventory) = &self.inventory {
+            resolve(&mut labels, &s.inventory, inventory);
+        }
         if !self.matchers[stage].iter().all(|m| m.accepts(&labels)) {
             return Slot::Rejected;
         }
@@ -310,6 +323,37 @@ impl ExporterState {
                 StageFunction::MaxOverTime => presence::emit(s, stage, &self.presence, (from, end.0), sink),
             }
         }
+    }
+}
+
+/// Fills the hostgroup (and domain) labels of each lookup whose hostgroup is empty and whose
+/// address the inventory knows; `labels` stays sorted by name.
+fn resolve(labels: &mut Labels, lookups: &[crate::profile::InventoryLookup], inventory: &Inventory) {
+    for lookup in lookups {
+        if !label(labels, &lookup.hostgroup).is_empty() {
+            continue;
+        }
+        let Some(host) = inventory.resolve(label(labels, &lookup.address)) else { continue };
+        let (hostgroup, domain) = (host.hostgroup.clone(), host.domain.clone());
+        set_label(labels, &lookup.hostgroup, hostgroup);
+        if let Some(name) = &lookup.domain {
+            if !domain.is_empty() {
+                set_label(labels, name, domain);
+            }
+        }
+    }
+}
+
+/// Sets a label, keeping the labels sorted; an empty value removes it (absent and empty are
+/// the same to the matchers and groups).
+fn set_label(labels: &mut Labels, name: &str, value: String) {
+    match (labels.binary_search_by(|(k, _)| k.as_str().cmp(name)), value.is_empty()) {
+        (Ok(i), false) => labels[i].1 = value,
+        (Ok(i), true) => {
+            labels.remove(i);
+        }
+        (Err(i), false) => labels.insert(i, (name.to_string(), value)),
+        (Err(_), true) => {}
     }
 }
 

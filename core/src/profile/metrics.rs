@@ -26,8 +26,30 @@ pub struct MetricsSpec {
     /// `prometheus`); `None` when no input has that shape.
     #[serde(default)]
     pub wide_measurement: Option<String>,
+    /// Whether the rows need an inventory: the stages read addresses only (Contiv's IPs), so
+    /// without one no hostgroup is known and the analysis is refused with a clear error.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inventory_required: bool,
     /// The stages, one per metric.
     pub stages: Vec<Stage>,
+}
+
+/// An address label a stage resolves through the inventory, where the series has no hostgroup.
+///
+/// When the `hostgroup` label of a series is empty or absent and its `address` label resolves,
+/// the entry's hostgroup is written to the `hostgroup` label and, when the entry has a domain,
+/// that domain to the `domain` label (planet-exporter writes the domain where it knows one and
+/// leaves the address otherwise). Lookups apply in order, before the matchers, so a later one
+/// fills only what an earlier one left empty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryLookup {
+    /// The label holding the address (`remote_ip`).
+    pub address: String,
+    /// The label that receives the hostgroup (`remote_hostgroup`).
+    pub hostgroup: String,
+    /// The label that receives the domain (`remote_domain`); `None`: the domain is not used.
+    #[serde(default)]
+    pub domain: Option<String>,
 }
 
 /// A label matcher, as in a PromQL selector; the regular expressions are fully anchored as
@@ -85,6 +107,9 @@ pub enum StageTable {
 pub struct Stage {
     /// Metric name (`__name__`).
     pub metric: String,
+    /// Addresses resolved through the inventory before the matchers (none without one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inventory: Vec<InventoryLookup>,
     /// All must hold for a series to count.
     #[serde(default)]
     pub matchers: Vec<Matcher>,

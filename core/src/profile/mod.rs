@@ -6,10 +6,11 @@
 //! `planet-exporter` adds a `metrics` section ([`MetricsSpec`]) that turns planet-exporter's own
 //! metrics into those points. docs/PROFILES.md describes the JSON form.
 
+mod contiv_svcstats;
 mod metrics;
 mod planet_exporter;
 
-pub use metrics::{Emit, MatchOp, Matcher, MetricsSpec, Stage, StageFunction, StageTable};
+pub use metrics::{Emit, InventoryLookup, MatchOp, Matcher, MetricsSpec, Stage, StageFunction, StageTable};
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -153,11 +154,12 @@ impl Profile {
         }
     }
 
-    /// Looks a profile up by name. Known: `planet-federator`, `planet-exporter`.
+    /// Looks a profile up by name. Known: `planet-federator`, `planet-exporter`, `contiv-svcstats`.
     pub fn by_name(name: &str) -> Result<Profile> {
         match name {
             "planet-federator" | "" => Ok(Profile::planet_federator()),
             "planet-exporter" => Ok(Profile::planet_exporter()),
+            "contiv-svcstats" => Ok(Profile::contiv_svcstats()),
             other => Err(Error::Profile(format!(
                 "unknown profile {other:?} (known: {})",
                 crate::defaults::PROFILES.join(", ")

@@ -2,20 +2,26 @@
 //! planet-federator's PromQL evaluates them, then the planet-federator rules.
 //! docs/profiles/planet-exporter.json is the same profile as JSON (a test holds them equal).
 
-use super::metrics::{Emit, MatchOp, Matcher, MetricsSpec, Stage, StageFunction, StageTable};
+use super::metrics::{Emit, InventoryLookup, MatchOp, Matcher, MetricsSpec, Stage, StageFunction, StageTable};
 use super::Profile;
 use crate::defaults::{FEDERATOR_EXCLUDED_ADDRESSES, FEDERATOR_EXCLUDED_PORTS};
 use crate::time::{Duration, SECOND};
 
-fn matcher(label: &str, op: MatchOp, value: &str) -> Matcher {
+pub(super) fn matcher(label: &str, op: MatchOp, value: &str) -> Matcher {
     Matcher { label: label.into(), op, value: value.into() }
 }
 
-fn strings(items: &[&str]) -> Vec<String> {
+pub(super) fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
 
-fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+/// With an inventory: a remote address planet-exporter could not resolve (no hostgroup) gets
+/// the hostgroup and domain it would have written had its inventory held that address.
+fn lookup(address: &str, hostgroup: &str, domain: &str) -> InventoryLookup {
+    InventoryLookup { address: address.into(), hostgroup: hostgroup.into(), domain: Some(domain.into()) }
+}
+
+pub(super) fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
     items.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
 }
 
@@ -26,6 +32,7 @@ fn traffic_stage() -> Stage {
     inner.push("instance".into());
     Stage {
         metric: "planet_traffic_bytes_total".into(),
+        inventory: vec![lookup("remote_ip", "remote_hostgroup", "remote_domain")],
         matchers: vec![
             matcher("local_hostgroup", MatchOp::NotEqual, ""),
             matcher("remote_ip", MatchOp::NotMatches, FEDERATOR_EXCLUDED_ADDRESSES),
@@ -61,6 +68,8 @@ fn dependency_stage(direction: &str) -> Stage {
     let ports = format!("({FEDERATOR_EXCLUDED_PORTS})");
     Stage {
         metric: format!("planet_{direction}"),
+        // planet-exporter writes the domain in remote_address when it knows one, else the IP.
+        inventory: vec![lookup("remote_address", "remote_hostgroup", "remote_address")],
         matchers: vec![
             matcher("local_hostgroup", MatchOp::NotEqual, ""),
             matcher("port", MatchOp::NotMatches, &ports),
@@ -134,6 +143,7 @@ impl Profile {
                 instance_labels: strings(&["instance", "url"]),
                 value_fields: strings(&["value", "gauge", "counter"]),
                 wide_measurement: Some("prometheus".into()),
+                inventory_required: false,
                 stages: vec![traffic_stage(), dependency_stage("upstream"), dependency_stage("downstream")],
             }),
             ..Profile::planet_federator()

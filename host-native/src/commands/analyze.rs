@@ -2,6 +2,7 @@
 
 use crate::cli::{AnalyzeArgs, OutFormat};
 use crate::engine::{EngineOutput, Session};
+use crate::inventory::Retry;
 use crate::output::{print, write_all_or_none};
 use crate::table_print;
 use anyhow::{Context, Result};
@@ -13,7 +14,9 @@ use std::io::Read;
 /// Builds core options from the flags.
 pub fn options(args: &AnalyzeArgs) -> Result<Options> {
     let profile = super::setup::profile(&args.profile)?;
-    Ok(Options {
+    // analyze has no --retries: a few quick retries of a transient failure of the URL.
+    let retry = Retry { retries: 2, delay: std::time::Duration::from_millis(500) };
+    let options = Options {
         at: args.at,
         traffic_window: args.traffic_window,
         dependency_window: args.dependency_window,
@@ -30,7 +33,11 @@ pub fn options(args: &AnalyzeArgs) -> Result<Options> {
             percentiles: args.percentiles,
         },
         max_line_bytes: args.max_line_bytes,
-    })
+        inventory: crate::inventory::load_blocking(&args.inventory, retry)?,
+    };
+    // A missing or useless inventory is said before any file is read.
+    options.check_inventory()?;
+    Ok(options)
 }
 
 /// Streams every file through one analysis on the chosen engine.

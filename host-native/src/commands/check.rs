@@ -13,6 +13,14 @@ pub async fn check(args: LiveArgs) -> Result<()> {
     let profile = live_profile(&args)?;
     let source = source::from_args(&args)?;
     let mut problems = print(&source.check(&profile).await);
+    if args.inventory.inventory.is_some() || profile.metrics.as_ref().is_some_and(|m| m.inventory_required) {
+        let found = match super::setup::inventory(&args, &profile).await {
+            Ok(Some(inventory)) => Finding::Ok(format!("inventory: {} entries", inventory.hosts().len())),
+            Ok(None) => Finding::Ok("inventory: none".into()),
+            Err(e) => Finding::Problem(format!("{e:#}")),
+        };
+        problems += print(&[found]);
+    }
     // The first destination the flags give (`check` looks at it even with --dry-run).
     let found = match sink::chosen(&args)?.into_iter().next() {
         Some((_, opening)) => match opening.await {

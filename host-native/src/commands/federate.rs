@@ -8,7 +8,7 @@ use crate::cli::LogFormat;
 use crate::influx_writer::{WriteApi, Writer, WriterConfig};
 use crate::schedule::{system_now, Clock, JobSchedule, SystemClock};
 use crate::secret::Secret;
-use crate::source::prometheus::{PrometheusAuth, PrometheusConfig, PrometheusSource};
+use crate::source::prometheus::{PrometheusAuth, PrometheusConfig, PrometheusFetch, PrometheusSource};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use planet_core::federate::{lookback, Federator};
@@ -180,6 +180,8 @@ fn prometheus(args: &FederateArgs) -> Result<PrometheusSource> {
         request_timeout: std::time::Duration::from_secs(args.prometheus_timeout_second.max(1)),
         retries: args.retries,
         retry_delay: std_duration(args.retry_delay, "--retry-delay")?,
+        // federate reads the raw samples of one tick; the core evaluates them.
+        fetch: PrometheusFetch::Raw,
     })
 }
 

@@ -1,6 +1,7 @@
 //! What the live commands share: the profile, windows, schedules and pipeline of the flags.
 
 use crate::cli::LiveArgs;
+use crate::inventory::Retry;
 use crate::job::{Job, WindowLengths};
 use crate::metrics::Metrics;
 use crate::pipeline::Pipeline;
@@ -10,7 +11,7 @@ use crate::source::prometheus::SourceKind;
 use crate::source::{self, Source};
 use crate::state::{self, StateStore};
 use anyhow::{bail, Context, Result};
-use planet_core::{defaults, Profile};
+use planet_core::{defaults, Inventory, Options, Profile};
 use std::path::Path;
 
 /// The pipeline of the flags, over the source and the sink they choose.
@@ -55,9 +56,21 @@ pub fn live_profile(args: &LiveArgs) -> Result<Profile> {
     profile(&args.profile)
 }
 
+/// The inventory of the flags, read (or fetched) once, and checked against the profile: a
+/// profile that needs one refuses to start without it, and one that resolves no address
+/// refuses an inventory it would ignore.
+pub async fn inventory(args: &LiveArgs, profile: &Profile) -> Result<Option<Inventory>> {
+    let retry = Retry { retries: args.retries, delay: args.retry_delay_std()? };
+    let inventory = crate::inventory::load(&args.inventory, retry).await?;
+    let options = Options { profile: profile.clone(), inventory, ..Options::default() };
+    options.check_inventory()?;
+    Ok(options.inventory)
+}
+
 /// The pipeline of the flags: every flag is checked before anything runs.
 pub async fn pipeline(args: &LiveArgs, metrics: Metrics) -> Result<LivePipeline> {
     let profile = live_profile(args)?;
+    let inventory = inventory(args, &profile).await?;
     let lengths = lengths(args)?;
     for job in Job::ALL {
         schedule(args, job)?;
@@ -75,6 +88,7 @@ pub async fn pipeline(args: &LiveArgs, metrics: Metrics) -> Result<LivePipeline>
         sink,
         engine: args.engine.load()?,
         profile,
+        inventory,
         lengths,
         timeout: std::time::Duration::from_secs(args.cron_job_timeout_second.max(1)),
         metrics,

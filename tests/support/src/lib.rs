@@ -35,6 +35,15 @@ pub fn input_paths(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// A case's inventory, if it has one: `inventory.json` (format `arrayjson`) or
+/// `inventory.ndjson` (`ndjson`), with the format's name as `--inventory-format` takes it.
+pub fn inventory_file(dir: &Path) -> Option<(PathBuf, &'static str)> {
+    [("inventory.json", "arrayjson"), ("inventory.ndjson", "ndjson")]
+        .into_iter()
+        .map(|(name, format)| (dir.join(name), format))
+        .find(|(path, _)| path.is_file())
+}
+
 /// The input files of a case with their bytes, named by file name.
 pub fn inputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
     input_paths(dir)

@@ -110,8 +110,14 @@ fn raw_metric_queries(
         Job::Dependency => StageTable::Dependency,
     };
     let lookback = spec.offset.0 + spec.stages.iter().map(|s| s.range.0).max().unwrap_or(0);
-    let mut measurements: Vec<&str> =
-        spec.stages.iter().filter(|s| s.table == table).map(|s| s.metric.as_str()).collect();
+    // A metric is its own measurement only where a value field can hold its samples (Contiv's
+    // counters are fields of `httpjson_svcstats`, never measurements).
+    let mut measurements: Vec<&str> = spec
+        .stages
+        .iter()
+        .filter(|s| s.table == table && !spec.value_fields.is_empty())
+        .map(|s| s.metric.as_str())
+        .collect();
     // Telegraf's metric_version 2 keeps every metric as a field of one measurement.
     measurements.extend(spec.wide_measurement.as_deref());
     measurements.dedup();

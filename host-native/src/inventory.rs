@@ -1,0 +1,150 @@
+//! `--inventory PATH|URL` and `--inventory-format`: planet-exporter's IP-to-hostgroup inventory,
+//! read from a file or fetched over HTTP (with the clients' retry schedule), for the profiles
+//! that resolve addresses through it (planet_core::inventory).
+
+use crate::http::{backoff, describe, RequestError};
+use anyhow::{Context, Result};
+use backon::Retryable;
+use clap::{Args, ValueEnum};
+use planet_core::{Inventory, InventoryFormat};
+
+/// The inventory flags, shared by `analyze` and the live commands.
+#[derive(Debug, Clone, Args)]
+pub struct InventoryArgs {
+    /// IP-to-hostgroup inventory, planet-exporter's (a file, or an http(s) URL fetched once
+    /// when the command starts): fills the hostgroup of addresses the data could not name.
+    /// Required by --profile contiv-svcstats.
+    #[arg(long, value_name = "PATH|URL")]
+    pub inventory: Option<String>,
+
+    /// Format of --inventory: planet-exporter's `arrayjson` (a JSON array of
+    /// {"ip_address", "domain", "hostgroup"}) or `ndjson` (one such object per line); `auto`
+    /// tells them apart by the first character.
+    #[arg(long, value_enum, default_value = "auto", value_name = "FORMAT")]
+    pub inventory_format: FormatArg,
+}
+
+/// `--inventory-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// `[` first: arrayjson, else ndjson.
+    Auto,
+    /// A JSON array of hosts.
+    Arrayjson,
+    /// One host object per line.
+    Ndjson,
+}
+
+impl FormatArg {
+    fn of(self, text: &str) -> InventoryFormat {
+        match self {
+            FormatArg::Auto => InventoryFormat::detect(text),
+            FormatArg::Arrayjson => InventoryFormat::ArrayJson,
+            FormatArg::Ndjson => InventoryFormat::NdJson,
+        }
+    }
+}
+
+/// How the live commands retry a fetch.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    /// Retries of a transient failure.
+    pub retries: usize,
+    /// First retry delay.
+    pub delay: std::time::Duration,
+}
+
+fn is_url(location: &str) -> bool {
+    location.starts_with("http://") || location.starts_with("https://")
+}
+
+/// A URL as it may appear in messages: without credentials or query string (either may hold
+/// a secret).
+pub fn shown(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.set_query(None);
+            u.set_fragment(None);
+            u.to_string()
+        }
+        Err(_) => "the inventory URL".to_string(),
+    }
+}
+
+/// Reads the inventory the flags name; `None` without `--inventory`.
+pub async fn load(args: &InventoryArgs, retry: Retry) -> Result<Option<Inventory>> {
+    match &args.inventory {
+        Some(url) if is_url(url) => {
+            let text = fetch(url, retry).await?;
+            Ok(Some(Inventory::parse(&text, args.inventory_format.of(&text), &shown(url))?))
+        }
+        _ => load_file(args),
+    }
+}
+
+/// [`load`] for the commands that run without an async runtime (`analyze`).
+pub fn load_blocking(args: &InventoryArgs, retry: Retry) -> Result<Option<Inventory>> {
+    match &args.inventory {
+        Some(location) if is_url(location) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the HTTP client")?
+            .block_on(load(args, retry)),
+        _ => load_file(args),
+    }
+}
+
+/// A file read needs no runtime.
+fn load_file(args: &InventoryArgs) -> Result<Option<Inventory>> {
+    let Some(location) = &args.inventory else { return Ok(None) };
+    let text = std::fs::read_to_string(location).with_context(|| format!("reading inventory {location}"))?;
+    Ok(Some(Inventory::parse(&text, args.inventory_format.of(&text), location)?))
+}
+
+async fn fetch(url: &str, retry: Retry) -> Result<String> {
+    let client = reqwest::Client::builder()
+        // planet-exporter's inventory request timeout.
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .context("building the HTTP client")?;
+    let name = shown(url);
+    let attempt = || async {
+        let failed = |transient, message: String| RequestError { transient, message };
+        let response =
+            client.get(url).send().await.map_err(|e| failed(true, format!("inventory {name}: {}", describe(&e))))?;
+        let status = response.status();
+        if !status.is_success() {
+            let transient = status.is_server_error() || status.as_u16() == 429;
+            return Err(failed(transient, format!("inventory {name}: HTTP {status}")));
+        }
+        response.text().await.map_err(|e| failed(true, format!("inventory {name}: {}", describe(&e))))
+    };
+    let text = attempt
+        .retry(backoff(retry.delay, retry.retries))
+        .when(|e: &RequestError| e.transient)
+        .notify(|e: &RequestError, wait: std::time::Duration| {
+            tracing::warn!(error = %e, retry_in = ?wait, "inventory request failed; retrying");
+        })
+        .await?;
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shown_url_keeps_no_credentials_or_query() {
+        assert_eq!(shown("https://u:secret@inv.example/hosts?token=abc#x"), "https://inv.example/hosts");
+        assert_eq!(shown("not a url"), "the inventory URL");
+    }
+
+    #[test]
+    fn the_format_flag_forces_or_detects() {
+        assert_eq!(FormatArg::Auto.of(" [ ]"), InventoryFormat::ArrayJson);
+        assert_eq!(FormatArg::Auto.of("{}"), InventoryFormat::NdJson);
+        assert_eq!(FormatArg::Ndjson.of("[]"), InventoryFormat::NdJson);
+    }
+}
