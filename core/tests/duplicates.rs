@@ -72,7 +72,9 @@ fn points_of_distinct_series_at_one_time_both_count() {
 #[test]
 fn duplicates_across_formats_and_without_an_explicit_window() {
     let lp = [point(1000, T0), point(2000, T1)].concat();
-    let csv = format!("name,tags,time,bandwidth_bps,remote_service,service\ningress,,{T1},2000,web,api\ningress,,{T2},3000,web,api\n");
+    let csv = format!(
+        "name,tags,time,bandwidth_bps,remote_service,service\ningress,,{T1},2000,web,api\ningress,,{T2},3000,web,api\n"
+    );
     let a = analyze(&[("a.lp", &lp), ("b.csv", &csv)], Options::default());
     assert_eq!(row(&a), (1000, 3000, 2000));
 }

@@ -279,7 +279,13 @@ impl Aggregator {
                     Some(&i) => i,
                     None => {
                         let tags = tag_names.map(|name| point.tag(name).unwrap_or("").to_string());
-                        let group = TrafficGroup { rule, tags, buckets: Vec::new(), aggregated: None, seen: Default::default() };
+                        let group = TrafficGroup {
+                            rule,
+                            tags,
+                            buckets: Vec::new(),
+                            aggregated: None,
+                            seen: Default::default(),
+                        };
                         self.traffic.push(group);
                         self.traffic_index.insert(self.key.as_slice().into(), self.traffic.len() - 1);
                         self.traffic.len() - 1
