@@ -82,6 +82,11 @@ impl AllWindows {
         &self.ends
     }
 
+    /// The last window: the one a default analysis of the same inputs picks.
+    pub fn last_window(&self) -> Option<Window> {
+        self.ends.traffic.last().map(|end| Window::ending_at(*end, &self.aggregator.spec()))
+    }
+
     /// The what-if options the points were read with.
     pub fn read_with(&self) -> &WhatIf {
         &self.read_with
@@ -143,9 +148,8 @@ impl AllWindows {
     /// the last one (the window a default analysis picks) and whose `windows` lists them all.
     pub fn into_analysis(self) -> Result<Analysis> {
         let WindowsRows { traffic, dependency, traffic_percentiles } = self.rows(&self.read_with)?;
-        let last = self.ends.traffic.last().copied();
         Ok(Analysis {
-            window: last.map(|end| Window::ending_at(end, &self.aggregator.spec())),
+            window: self.last_window(),
             traffic,
             dependency,
             traffic_percentiles,
