@@ -22,11 +22,12 @@ function flags(options) {
     format: "--format",
     precision: "--precision",
     profile: "--profile",
+    dependencyHour: "--dependency-hour",
   };
   const out = [];
   for (const [key, value] of Object.entries(options)) {
-    if (key === "strict") {
-      if (value) out.push("--strict");
+    if (key === "strict" || key === "allWindows") {
+      if (value) out.push(key === "strict" ? "--strict" : "--all-windows");
     } else if (names[key]) {
       out.push(names[key], String(value));
     } else {
