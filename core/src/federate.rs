@@ -97,7 +97,7 @@ impl Federator {
 
     /// The tick's points.
     pub fn finish(mut self) -> Result<TickPoints> {
-        self.analyzer.end_all_inputs()?;
+        self.analyzer.end_inputs()?;
         let mut lines: Vec<String> = Vec::new();
         if let Some(exporter) = self.analyzer.aggregator().exporter() {
             let mut line = String::new();

@@ -72,8 +72,22 @@ pub struct AnalyzeArgs {
 
     /// Window end and inventory_date (RFC3339). Default: the start of the next whole hour
     /// after the newest point in the input.
-    #[arg(long, value_name = "RFC3339")]
+    #[arg(long, value_name = "RFC3339", conflicts_with = "all_windows")]
     pub at: Option<Timestamp>,
+
+    /// Every window the schedule produces within the data, in one pass: hourly traffic windows
+    /// and daily dependency windows (ending at --dependency-hour), from the first ending after
+    /// the oldest point to the first ending after the newest. Each window's rows are those of
+    /// `--at` that window's end; --out files hold them all, by inventory_date. Memory grows with
+    /// groups x hours of data; not with the planet-exporter profile.
+    #[arg(long)]
+    pub all_windows: bool,
+
+    /// Hour of the day (UTC) at which the daily dependency windows of --all-windows end, as the
+    /// service's dependency schedule (30 0 11 * * * ends them at 11:00).
+    #[arg(long, default_value_t = defaults::DEPENDENCY_HOUR, value_name = "HOUR", requires = "all_windows",
+          value_parser = clap::value_parser!(u8).range(0..=23))]
+    pub dependency_hour: u8,
 
     /// Traffic window length (Go syntax with days: 90m, 1h30m, 7d), greater than zero.
     #[arg(long, default_value = defaults::TRAFFIC_WINDOW_TEXT, value_name = "DURATION", value_parser = positive_duration)]

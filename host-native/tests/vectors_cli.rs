@@ -26,16 +26,20 @@ fn flags(options: &Value) -> Vec<String> {
             "format" => "--format",
             "precision" => "--precision",
             "profile" => "--profile",
-            "strict" => {
+            "dependencyHour" => "--dependency-hour",
+            "strict" | "allWindows" => {
                 if value.as_bool() == Some(true) {
-                    out.push("--strict".to_string());
+                    out.push(if key == "strict" { "--strict" } else { "--all-windows" }.to_string());
                 }
                 continue;
             }
             other => panic!("options.json key {other:?} has no flag in this runner"),
         };
         out.push(flag.to_string());
-        out.push(value.as_str().expect("string option").to_string());
+        out.push(match value {
+            Value::Number(n) => n.to_string(),
+            other => other.as_str().expect("string or number option").to_string(),
+        });
     }
     out
 }

@@ -23,11 +23,12 @@ function flags(v) {
     format: "--format",
     precision: "--precision",
     profile: "--profile",
+    dependencyHour: "--dependency-hour",
   };
   const out = [];
   for (const [key, value] of Object.entries(options)) {
-    if (key === "strict") {
-      if (value) out.push("--strict");
+    if (key === "strict" || key === "allWindows") {
+      if (value) out.push(key === "strict" ? "--strict" : "--all-windows");
     } else if (key === "inventory") {
       out.push("--inventory", v.inventoryPath);
     } else if (names[key]) {

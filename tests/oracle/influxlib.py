@@ -178,6 +178,15 @@ class Server:
         cmd = ["influx", "-host", self.host, "-port", str(self.port), "-database", DB, *args, "-execute", q]
         return subprocess.run(cmd, check=True, capture_output=True).stdout
 
+    def oldest_time(self, measurements):
+        """The oldest point of these measurements, in ns (None when there is none)."""
+        oldest = None
+        for m in measurements:
+            for s in self.series(f'SELECT * FROM "{m}" ORDER BY time ASC LIMIT 1'):
+                for row in s["values"]:
+                    oldest = row[0] if oldest is None else min(oldest, row[0])
+        return oldest
+
     def newest_time(self, measurements):
         """The newest point of these measurements, in ns (None when there is none)."""
         newest = None

@@ -279,6 +279,44 @@ upstream,service=w,upstream_service=start service_dependency=1i @2026-11-21T14:0
 upstream,service=w,upstream_service=before service_dependency=1i @2026-11-21T13:59:59Z
 """), {"input.lp": "source"}, at=AT, trafficWindow="90m", dependencyWindow="1d")
 
+
+def days_of_traffic(start_day, days, step_minutes, skip):
+    """Line protocol of a few pairs over `days` days, one point every `step_minutes`; `skip(pair,
+    hour)` leaves a pair out for an hour and the dependencies come and go by the day, so windows
+    differ. Values have decimals, and one point of every hour sits exactly on it."""
+    out = []
+    start = ix.parse_rfc3339(start_day)
+    pairs = [("api", "db", "10.0.0.5"), ("web", "api", ""), ("db", "", "10.9.9.9"), ("cache", "api", "10.0.1.7")]
+    for minute in range(0, days * 24 * 60, step_minutes):
+        t = start + minute * 60 * ix.SECOND
+        hour = minute // 60
+        for i, (local, remote, address) in enumerate(pairs):
+            if skip(i, hour):
+                continue
+            value = (i + 1) * 1000 + (minute * 37 % 1013) / 8 + hour / 3
+            tags = f",service={local}" + (f",remote_service={remote}" if remote else "")
+            tags += f",remote_address={address}" if address else ""
+            direction = "ingress" if (i + hour) % 3 else "egress"
+            out.append(f"{direction}{tags} bandwidth_bps={value!r} {t}")
+            if (hour // 24 + i) % 3 != 2 and minute % 60 == 0 and remote:
+                out.append(f"upstream,service={local},upstream_service={remote},upstream_port={5430 + i},"
+                           f"protocol=tcp service_dependency=1i {t}")
+                out.append(f"downstream,service={remote},downstream_service={local},port={5430 + i},"
+                           f"process_name=p{i},protocol=tcp service_dependency=1i {t}")
+    return "".join(x + "\n" for x in out)
+
+
+ALL_WINDOWS_NOTE = ("the rows of every window the schedule produces within the data (hourly traffic, daily "
+                    "dependency at `dependencyHour`), each window's rows the reference queries' answer for its "
+                    "bounds, by window end")
+case("all-windows", "`allWindows`: three days, 1h/7d windows, " + ALL_WINDOWS_NOTE,
+     days_of_traffic("2026-11-20T00:00:00Z", 3, 20, lambda i, h: i == 1 and h % 5 == 0),
+     {"input.lp": "source"}, allWindows=True)
+case("all-windows-90m", "`allWindows` with trafficWindow 90m, dependencyWindow 1d, dependencyHour 5: " +
+     ALL_WINDOWS_NOTE + "; a window of 90 min overlaps the next one",
+     days_of_traffic("2026-11-20T00:07:00Z", 3, 15, lambda i, h: i == 2 and h % 7 < 2),
+     {"input.lp": "source"}, allWindows=True, trafficWindow="90m", dependencyWindow="1d", dependencyHour=5)
+
 DEFAULT_AT = lp(r"""
 ingress,service=d,remote_service=start bandwidth_bps=1 @2026-11-22T13:00:00Z
 ingress,service=d,remote_service=before bandwidth_bps=2 @2026-11-22T12:59:59Z
@@ -362,6 +400,47 @@ upstream,service=api,upstream_service=db,protocol=tcp,pid=2 service_dependency=1
 
 # ---------------------------------------------------------------------------------------------
 
+def all_window_ends(server, dependency_hour):
+    """The ends of the schedule's windows within the data: whole hours from the first after the
+    oldest point to the first after the newest; days at `dependency_hour` likewise."""
+    oldest, newest = server.oldest_time(ix.MEASUREMENTS), server.newest_time(ix.MEASUREMENTS)
+    first, last = (oldest // ix.HOUR + 1) * ix.HOUR, (newest // ix.HOUR + 1) * ix.HOUR
+    traffic = list(range(first, last + 1, ix.HOUR))
+    day = 24 * ix.HOUR
+    first_day = next(t for t in range(first, first + day, ix.HOUR) if t % day == dependency_hour * ix.HOUR)
+    dependency = [first_day]
+    while dependency[-1] < last:
+        dependency.append(dependency[-1] + day)
+    return traffic, dependency
+
+
+def check_traffic_model(source, rows, ends, window):
+    """A second oracle beside the server: min, max and mean of every window recomputed here from
+    the source's points (plain Python over the line protocol), which must be the server's."""
+    points = {}
+    for line in source.splitlines():
+        head, field, t = line.split(" ")
+        if not field.startswith("bandwidth_bps="):
+            continue
+        measurement, *tags = head.split(",")
+        tags = dict(tag.split("=") for tag in tags)
+        key = (measurement, tags["service"], tags.get("remote_service", ""), tags.get("remote_address"))
+        points.setdefault(key, []).append((int(t), float(field.split("=")[1])))
+    expected = []
+    for end in ends:
+        for (direction, local, remote, address), series in sorted(points.items(), key=lambda kv: str(kv[0])):
+            values = [v for t, v in series if end - window <= t < end]
+            if values:
+                expected.append((end, direction, local, remote, address,
+                                 int(min(values)), int(max(values)), int(sum(values) / len(values))))
+    got = [(ix.parse_rfc3339(r["inventory_date"]) if isinstance(r["inventory_date"], str) else r["inventory_date"],
+            r["traffic_direction"], r["local_hostgroup"], r["remote_hostgroup"], r["remote_hostgroup_address"],
+            r["traffic_bandwidth_bits_min_1h"], r["traffic_bandwidth_bits_max_1h"], r["traffic_bandwidth_bits_avg_1h"])
+           for r in rows]
+    if sorted(map(str, got)) != sorted(map(str, expected)):
+        raise SystemExit(f"the Python model and influxd disagree: {len(got)} vs {len(expected)} rows")
+
+
 def build_case(server, c, out_dir):
     server.reset()
     server.write(c["source"])
@@ -382,8 +461,14 @@ def build_case(server, c, out_dir):
         at = None if newest is None else (newest // ix.HOUR + 1) * ix.HOUR
     tw = ix.parse_duration(opts.get("trafficWindow", "1h"))
     dw = ix.parse_duration(opts.get("dependencyWindow", "7d"))
-    traffic = ix.traffic_rows(server, at, tw) if at is not None else []
-    dependency = ix.dependency_rows(server, at, dw) if at is not None else []
+    if opts.get("allWindows"):
+        traffic_ends, dependency_ends = all_window_ends(server, opts.get("dependencyHour", 11))
+        traffic = [row for end in traffic_ends for row in ix.traffic_rows(server, end, tw)]
+        dependency = [row for end in dependency_ends for row in ix.dependency_rows(server, end, dw)]
+        check_traffic_model(c["source"], traffic, traffic_ends, tw)
+    else:
+        traffic = ix.traffic_rows(server, at, tw) if at is not None else []
+        dependency = ix.dependency_rows(server, at, dw) if at is not None else []
     with open(os.path.join(d, "traffic.ndjson"), "w") as f:
         f.write(ix.to_ndjson(traffic, ix.TRAFFIC_COLUMNS))
     with open(os.path.join(d, "dependency.ndjson"), "w") as f:
@@ -408,7 +493,7 @@ Generated by `tests/oracle/make_vectors.py` (`make vectors-regen`) from a real I
 Each folder holds:
 - `input*`: the input files, read in name order (several files are merged);
 - `options.json`: the analysis options (keys of the core's `Options`: `at`, `trafficWindow`,
-  `dependencyWindow`; defaults when absent);
+  `dependencyWindow`, `allWindows`, `dependencyHour`; defaults when absent);
 - `traffic.ndjson`, `dependency.ndjson`: the expected tables, one JSON object per row, BigQuery
   column names in table order, rows sorted by their columns (NULL first);
 - `inventory.json` (`arrayjson`) or `inventory.ndjson` (`ndjson`), in some cases only: the
@@ -428,6 +513,10 @@ service, address, remote_service, remote_address` per direction (decimals droppe
 `SELECT COUNT(*) ... GROUP BY <the original's tags>, time(1000d)`, one row per series with a
 count above zero in any bucket. Empty tags become NULL in NULLABLE columns and stay "" in
 REQUIRED ones. Without `at`, the bound is the next whole hour after the server's newest point.
+With `allWindows`, the tables are those of every window one after the other: hourly ends from
+the first whole hour after the server's oldest point to the first after its newest, daily ends at
+`dependencyHour` likewise; the traffic rows are also checked against min, max and mean computed
+in Python from the case's source.
 
 Inputs that are GROUP BY answers (`groupby-*`, `*-groupby`) hold pre-aggregated rows, which the
 core keeps whatever their time: the oracle asked for them with the case's own `at` and windows.

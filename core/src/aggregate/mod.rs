@@ -12,6 +12,7 @@
 //! point is before such an `at`.
 
 mod dedup;
+mod every_window;
 mod group_key;
 mod hasher;
 mod merge;
@@ -20,6 +21,7 @@ mod stats;
 mod tables;
 mod window;
 
+pub use every_window::WindowEnds;
 pub(crate) use group_key::SeriesHandle;
 pub(crate) use hasher::FxBuild;
 pub use partial::Partial;
@@ -38,7 +40,10 @@ use hasher::GroupIndex;
 use partial::merge_into;
 
 /// [`Aggregator::bucket_of`] for a window spec.
-fn bucket_in(spec: &WindowSpec, time: i64) -> i64 {
+fn bucket_in(spec: &WindowSpec, every_window: bool, time: i64) -> i64 {
+    if every_window {
+        return every_window::split_bucket(time, spec.traffic_window);
+    }
     if spec.at.is_some() {
         return 0;
     }
@@ -61,6 +66,11 @@ pub struct Aggregator {
     what_if: WhatIf,
     /// The profile's metric stages, when it reads raw exporter metrics.
     exporter: Option<ExporterState>,
+    /// Every-window mode: no window is dropped or pruned; traffic and dependency groups keep
+    /// buckets that every scheduled window is a union of (see `every_window.rs`).
+    every_window: bool,
+    /// The oldest point or row time seen, in ns.
+    oldest: Option<i64>,
 }
 
 impl Aggregator {
@@ -79,6 +89,8 @@ impl Aggregator {
             key: Vec::new(),
             stats: Stats::default(),
             what_if: WhatIf::default(),
+            every_window: false,
+            oldest: None,
         }
     }
 
@@ -87,6 +99,13 @@ impl Aggregator {
         if let Some(exporter) = self.exporter.as_mut() {
             exporter.set_inventory(inventory);
         }
+    }
+
+    /// Keeps the buckets of every window the schedule would produce instead of one window's
+    /// points; call before observing anything, with a spec without `at`.
+    pub fn keep_every_window(&mut self) {
+        self.every_window = true;
+        self.spec.at = None;
     }
 
     /// Sets the what-if parameters (see [`crate::whatif`]); call before observing anything.
@@ -124,7 +143,7 @@ impl Aggregator {
     /// Which traffic bucket a time falls in when the window end is still open: buckets are
     /// hours shifted so that `at - traffic_window` is a boundary for any whole-hour `at`.
     fn bucket_of(&self, time: i64) -> i64 {
-        bucket_in(&self.spec, time)
+        bucket_in(&self.spec, self.every_window, time)
     }
 
     /// The first bucket inside the traffic window ending at `end`.
@@ -134,6 +153,7 @@ impl Aggregator {
 
     fn note_time(&mut self, time: i64) {
         self.newest = Some(self.newest.map_or(time, |n| n.max(time)));
+        self.oldest = Some(self.oldest.map_or(time, |n| n.min(time)));
     }
 
     /// Adds one raw point (all its fields at one time).
@@ -325,8 +345,8 @@ impl Aggregator {
                     p.add_value(value, time);
                 } else if bucket >= horizon {
                     group.buckets.retain(|(b, _)| *b >= horizon);
-                    let spec = self.spec;
-                    group.seen.retain(|t| bucket_in(&spec, t) >= horizon);
+                    let (spec, every) = (self.spec, self.every_window);
+                    group.seen.retain(|t| bucket_in(&spec, every, t) >= horizon);
                     group.buckets.push((bucket, Partial::of_value(value, time).with_histogram(percentiles)));
                 }
             }
@@ -341,7 +361,7 @@ impl Aggregator {
         let group = &mut self.traffic[index];
         let mut buckets: Vec<(i64, Partial)> = Vec::new();
         for p in group.seen.points() {
-            let bucket = bucket_in(&self.spec, p.time);
+            let bucket = bucket_in(&self.spec, self.every_window, p.time);
             if bucket < horizon || !self.what_if.keeps_bandwidth(p.value) {
                 continue;
             }
@@ -356,6 +376,7 @@ impl Aggregator {
     /// Buckets before this one can never be inside the final window (open window only).
     fn prune_horizon(&self) -> i64 {
         match (self.spec.at, self.newest) {
+            _ if self.every_window => i64::MIN,
             (None, Some(newest)) => self.first_bucket(Timestamp(newest).next_hour()),
             _ => i64::MIN,
         }
@@ -401,6 +422,7 @@ impl Aggregator {
                             in_window: 0,
                             last: None,
                             aggregated: false,
+                            buckets: Vec::new(),
                         });
                         self.dependency_index.insert(self.key.as_slice().into(), self.dependency.len() - 1);
                         self.dependency.len() - 1
@@ -415,6 +437,12 @@ impl Aggregator {
         group.in_window += u64::from(in_window);
         if let Some(t) = time {
             group.last = Some(group.last.map_or(t, |l| l.max(t)));
+            if self.every_window {
+                let bucket = every_window::split_bucket(t, self.spec.dependency_window);
+                if let Err(at) = group.buckets.binary_search(&bucket) {
+                    group.buckets.insert(at, bucket);
+                }
+            }
         }
     }
 }

@@ -34,6 +34,8 @@ pub fn options(args: &AnalyzeArgs) -> Result<Options> {
         },
         max_line_bytes: args.max_line_bytes,
         inventory: crate::inventory::load_blocking(&args.inventory, retry)?,
+        all_windows: args.all_windows,
+        dependency_hour: args.dependency_hour,
     };
     // A missing or useless inventory is said before any file is read.
     options.check_inventory()?;
@@ -86,6 +88,7 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
                 window_text(analysis)
             );
         }
+        None if analysis.windows.is_some() => print(&super::all_windows::render(analysis))?,
         None => {
             let traffic = if analysis.traffic_percentiles.is_empty() {
                 table_print::render("Traffic (hourly)", &analysis.traffic)
@@ -112,6 +115,9 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
 }
 
 fn window_text(analysis: &Analysis) -> String {
+    if let Some(ends) = &analysis.windows {
+        return super::all_windows::summary(ends);
+    }
     match analysis.window {
         Some(w) => format!(
             "window: traffic [{}, {}), dependency [{}, {}), inventory_date {}",

@@ -1,5 +1,6 @@
 //! One module per subcommand; what the live ones share is in [`setup`].
 
+pub mod all_windows;
 pub mod analyze;
 pub mod backfill;
 pub mod check;

@@ -12,7 +12,7 @@
 
 use super::EngineOutput;
 use anyhow::{anyhow, bail, Context, Result};
-use planet_core::{Analysis, AnalysisStats, Duration, Options, ParseIssue, Window};
+use planet_core::{Analysis, AnalysisStats, Duration, Options, ParseIssue, Window, WindowEnds};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -252,6 +252,9 @@ struct Envelope {
     window: Option<Window>,
     warnings: Vec<ParseIssue>,
     stats: AnalysisStats,
+    /// Present with the all-windows option (absent from modules older than it).
+    #[serde(default)]
+    windows: Option<WindowEnds>,
 }
 
 /// One analysis in one guest instance.
@@ -338,6 +341,7 @@ impl Session {
             traffic_percentiles: percentiles(&traffic_ndjson)?,
             warnings: envelope.warnings,
             stats: envelope.stats,
+            windows: envelope.windows,
         };
         Ok(EngineOutput { analysis, traffic_ndjson, dependency_ndjson })
     }

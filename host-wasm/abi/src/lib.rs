@@ -14,11 +14,12 @@
 //!   0 for success and 1 for an error; `finish` releases the handle, `planet_analyzer_drop` too.
 //! - After each call, `planet_output_ptr(i)` / `planet_output_len(i)` give its outputs: on an
 //!   error, output 0 is the message (UTF-8, the CLI's text); after `finish`, output 0 is the JSON
-//!   envelope `{"window", "warnings", "stats"}`, output 1 the traffic NDJSON and output 2 the
+//!   envelope `{"window", "warnings", "stats"}` (and `"windows"`, every window's ends, with the
+//!   `allWindows` option, whose rows then follow one another in the tables), output 1 the traffic NDJSON and output 2 the
 //!   dependency NDJSON, byte for byte what `planet-bq analyze --out` writes.
 
 use planet_core::rows::{Encoding, TableTexts};
-use planet_core::{AnalysisStats, Analyzer, Options, ParseIssue, Window};
+use planet_core::{AnalysisStats, Analyzer, Options, ParseIssue, Window, WindowEnds};
 use serde::Serialize;
 use std::cell::RefCell;
 
@@ -33,6 +34,9 @@ struct Envelope<'a> {
     window: &'a Option<Window>,
     warnings: &'a [ParseIssue],
     stats: &'a AnalysisStats,
+    /// The ends of every window with the `allWindows` option, whose rows follow one another.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    windows: &'a Option<WindowEnds>,
 }
 
 /// The guest's state. The module is single-threaded (wasm32 without atomics), so a thread-local
@@ -154,7 +158,12 @@ pub extern "C" fn planet_analyzer_finish(handle: u32) -> u32 {
         analyzer(state, handle)?;
         let slot = state.analyzers.get_mut(handle as usize - 1).and_then(Option::take);
         let analysis = slot.ok_or("invalid analyzer handle")?.finish().map_err(|e| e.to_string())?;
-        let envelope = Envelope { window: &analysis.window, warnings: &analysis.warnings, stats: &analysis.stats };
+        let envelope = Envelope {
+            window: &analysis.window,
+            warnings: &analysis.warnings,
+            stats: &analysis.stats,
+            windows: &analysis.windows,
+        };
         let envelope = serde_json::to_vec(&envelope).map_err(|e| e.to_string())?;
         let TableTexts { traffic, dependency } = analysis.render(Encoding::Ndjson);
         state.outputs = [envelope, traffic.into_bytes(), dependency.into_bytes()];
