@@ -6,7 +6,7 @@
 // parameter (including min bandwidth, which filters points, and percentiles, which need the
 // distribution) is then exactly what `planet-bq analyze` does with the same flags.
 import initCore, { defaults as coreDefaults, tables as coreTables } from "./pkg/planet_wasm.js";
-import { focusNode, renderGraph } from "./graph.js";
+import { focusFirstMatch, focusNode, graphPng, graphSvgText, renderGraph, searchGraph } from "./graph.js";
 import {
   buildOptions,
   cliFlags,
@@ -20,8 +20,9 @@ import {
   toDot,
   toGraphJson,
 } from "./model.js";
-import { $, COLUMNS, ROW_LIMIT, state } from "./state.js";
-import { renderComparison, renderTables } from "./tables.js";
+import { $, COLUMNS, state } from "./state.js";
+import { renderComparison, renderTables, wireVirtualScroll } from "./tables.js";
+import { viewFromHash, viewToHash } from "./view-url.js";
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -118,7 +119,62 @@ function warningLines(result, label) {
   return lines;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The view in the URL (parameters only, never the data)
+
+function currentView() {
+  const { form } = formValues();
+  return {
+    form: { ...form, rename: undefined, renameText: $("rename").value },
+    filter: state.filter,
+    columnFilters: state.columnFilters,
+    sort: state.sort,
+    focus: state.focus,
+    search: state.search,
+    groupBy: state.groupBy,
+    window: state.windowEnd ?? "",
+  };
+}
+
+function writeUrl() {
+  const hash = viewToHash(currentView());
+  const url = `${location.pathname}${location.search}${hash}`;
+  if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, "", url);
+}
+
+/** Puts a view from the URL into the form and the page's state (before any file is loaded). */
+function applyView(view) {
+  const f = view.form;
+  const text = { at: "at", trafficWindow: "traffic-window", dependencyWindow: "dependency-window", minBandwidth: "min-bandwidth" };
+  for (const [key, id] of Object.entries(text)) if (f[key] != null) $(id).value = f[key];
+  if (f.format != null && [...$("format").options].some((o) => o.value === f.format)) $("format").value = f.format;
+  if (f.profile != null && [...$("profile").options].some((o) => o.value === f.profile)) $("profile").value = f.profile;
+  if (f.excludePortsOn) {
+    $("exclude-ports-on").checked = true;
+    $("exclude-ports").value = f.excludePorts;
+  }
+  if (f.excludeAddressesOn) {
+    $("exclude-addresses-on").checked = true;
+    $("exclude-addresses").value = f.excludeAddresses;
+  }
+  if (f.hideEmptyRemote) $("hide-empty-remote").checked = true;
+  if (f.percentiles) $("percentiles").checked = true;
+  if (f.renameText != null) $("rename").value = f.renameText;
+  state.filter = (view.filter ?? "").trim().toLowerCase();
+  $("hostgroup-filter").value = view.filter ?? "";
+  state.columnFilters = view.columnFilters;
+  state.sort = view.sort;
+  state.focus = view.focus ?? null;
+  state.search = view.search ?? "";
+  $("graph-search").value = state.search;
+  state.groupBy = view.groupBy ?? "";
+  $("graph-group").checked = state.groupBy !== "";
+  if (state.groupBy) $("graph-group-sep").value = state.groupBy;
+  state.windowEnd = view.window || null;
+}
+
 function recompute() {
+  writeUrl();
   const { form, error } = formValues();
   const options = buildOptions(form);
   updateCli(options);
@@ -208,7 +264,6 @@ async function render(isCurrent) {
       state.graph.edges.push({ ...e, label: edgeLabel(e), bandwidth_bps: 0, status: "removed" });
     }
   }
-  state.limit = { traffic: ROW_LIMIT, dependency: ROW_LIMIT };
   const t0 = performance.now();
   renderTables();
   renderComparison();
@@ -225,6 +280,8 @@ async function render(isCurrent) {
     "download-dependency-ndjson",
     "download-dependency-csv",
     "download-graph-json",
+    "download-graph-png",
+    "download-graph-svg",
     "download-graph-dot",
     "graph-reset",
   ]) {
@@ -236,8 +293,8 @@ async function render(isCurrent) {
 // ---------------------------------------------------------------------------------------------
 // Downloads
 
-function download(name, text, type) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+function download(name, content, type) {
+  const url = URL.createObjectURL(content instanceof Blob ? content : new Blob([content], { type }));
   const a = document.createElement("a");
   a.href = url;
   a.download = name;
@@ -327,15 +384,11 @@ async function init() {
   }
   $("hostgroup-filter").addEventListener("input", (e) => {
     state.filter = e.target.value.trim().toLowerCase();
-    state.limit = { traffic: ROW_LIMIT, dependency: ROW_LIMIT };
     renderTables();
+    writeUrl();
   });
-  for (const name of ["traffic", "dependency"]) {
-    $(`${name}-more`).addEventListener("click", () => {
-      state.limit[name] = Infinity;
-      renderTables();
-    });
-  }
+  wireVirtualScroll();
+  document.addEventListener("planet:view", writeUrl);
   $("download-traffic-ndjson").addEventListener("click", () =>
     download("traffic.ndjson", state.current.trafficNdjson, "application/x-ndjson"),
   );
@@ -357,6 +410,23 @@ async function init() {
     focusNode(null);
     state.cy?.fit(undefined, 12);
   });
+  $("graph-search").addEventListener("input", (e) => {
+    searchGraph(e.target.value);
+    writeUrl();
+  });
+  $("graph-search").addEventListener("keydown", (e) => {
+    if (e.key === "Enter") focusFirstMatch();
+  });
+  const regroup = () => {
+    state.groupBy = $("graph-group").checked ? $("graph-group-sep").value : "";
+    writeUrl();
+    if (state.graph) renderGraph();
+  };
+  $("graph-group").addEventListener("change", regroup);
+  $("graph-group-sep").addEventListener("change", regroup);
+  $("download-graph-png").addEventListener("click", () => download("graph.png", graphPng(), "image/png"));
+  $("download-graph-svg").addEventListener("click", () => download("graph.svg", graphSvgText(), "image/svg+xml"));
+  applyView(viewFromHash(location.hash));
   updateCli(buildOptions(formValues().form));
   // For benchmarks and tests: how long the last computation took.
   window.planetTimings = () => state.timings;
