@@ -1,10 +1,10 @@
-// The what-if page: files in, a worker computes, tables and a graph come out.
+// The what-if page: files in, a worker computes, tables, a graph and the time views come out.
 //
-// Recomputing after a change of window or what-if parameter re-reads the files in the worker
-// rather than keeping partials at a finer grain: the files stay on disk (the page holds only
-// File handles), re-reading runs at the parser's speed (BENCHMARKS.md, "Web page"), and every
-// parameter (including min bandwidth, which filters points, and percentiles, which need the
-// distribution) is then exactly what `planet-bq analyze` does with the same flags.
+// The worker reads the files once with every window kept (the core's bucket partials), so
+// moving the window or changing a what-if filter that acts on rows recomputes from the partials;
+// what acts on the points (a minimum bandwidth, turning percentiles on) or a change of files,
+// format, profile or window lengths reads the files again. Either way the rows are exactly what
+// `planet-bq analyze` gives with the same flags.
 import initCore, { defaults as coreDefaults, tables as coreTables } from "./pkg/planet_wasm.js";
 import { focusFirstMatch, focusNode, graphPng, graphSvgText, renderGraph, searchGraph } from "./graph.js";
 import {
@@ -22,6 +22,7 @@ import {
 } from "./model.js";
 import { $, COLUMNS, state } from "./state.js";
 import { renderComparison, renderTables, wireVirtualScroll } from "./tables.js";
+import { renderChart, renderTimeViews, showSliderLabel, sliderEnd } from "./timeviews.js";
 import { viewFromHash, viewToHash } from "./view-url.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -132,7 +133,7 @@ function currentView() {
     focus: state.focus,
     search: state.search,
     groupBy: state.groupBy,
-    window: state.windowEnd ?? "",
+    pair: state.pair ?? "",
   };
 }
 
@@ -170,7 +171,7 @@ function applyView(view) {
   state.groupBy = view.groupBy ?? "";
   $("graph-group").checked = state.groupBy !== "";
   if (state.groupBy) $("graph-group-sep").value = state.groupBy;
-  state.windowEnd = view.window || null;
+  state.pair = view.pair || null;
 }
 
 function recompute() {
@@ -187,9 +188,14 @@ function recompute() {
     setStatus("waiting for files");
     return;
   }
-  if (state.worker) state.worker.terminate();
-  const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+  // The worker keeps the partials between requests; one still busy is cancelled (and forgets them).
+  if (state.worker && state.workerBusy) {
+    state.worker.terminate();
+    state.worker = null;
+  }
+  const worker = state.worker ?? new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
   state.worker = worker;
+  state.workerBusy = true;
   const id = ++state.requestId;
   const sets = [{ key: "current", files: state.exportFiles, options }];
   if (state.baselineFiles.length > 0) {
@@ -198,8 +204,7 @@ function recompute() {
     sets.push({ key: "baseline", files: state.baselineFiles, options: baselineOptions });
   }
   const started = performance.now();
-  setStatus("reading 0%");
-  $("progress").value = 0;
+  setStatus("computing");
   worker.onmessage = async (event) => {
     const msg = event.data;
     if (msg.id !== state.requestId) return;
@@ -212,12 +217,14 @@ function recompute() {
       setStatus("error");
       worker.terminate();
       state.worker = null;
+      state.workerBusy = false;
     } else if (msg.type === "result") {
-      worker.terminate();
-      state.worker = null;
+      state.workerBusy = false;
       state.current = msg.results.current;
       state.baseline = msg.results.baseline ?? null;
-      state.timings = { ...msg.timings, total: performance.now() - started };
+      if (msg.series) state.series = msg.series;
+      state.timings = { ...msg.timings, how: msg.how.current, total: performance.now() - started };
+      noteHow(msg, state.timings.total);
       showErrors([...warningLines(state.current, ""), ...warningLines(state.baseline, "baseline: ")]);
       if (!(await render(() => id === state.requestId))) return;
       state.timings.rendered = performance.now() - started;
@@ -229,8 +236,22 @@ function recompute() {
   worker.onerror = (e) => {
     showErrors([`the analysis worker failed: ${e.message ?? "unknown error"}`]);
     setStatus("error");
+    worker.terminate();
+    state.worker = null;
+    state.workerBusy = false;
   };
-  worker.postMessage({ id, sets });
+  worker.postMessage({ id, sets, series: true });
+}
+
+/** Says whether the last computation came from the kept partials or read the files, and why. */
+function noteHow(msg, ms) {
+  const how = msg.how.current;
+  const why = msg.reread.current ?? [];
+  $("recompute-note").textContent =
+    how === "partials"
+      ? `recomputed from the kept windows in ${ms.toFixed(0)} ms, without reading the files`
+      : `read the files in ${ms.toFixed(0)} ms${why.length > 0 ? ` (${why.join("; ")})` : ""}`;
+  $("recompute-note").dataset.how = how;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,6 +293,7 @@ async function render(isCurrent) {
   await yieldToBrowser();
   if (!isCurrent()) return false;
   renderGraph();
+  renderTimeViews();
   state.timings.tablesMs = t1 - t0;
   state.timings.graphMs = performance.now() - t1;
   for (const id of [
@@ -409,6 +431,16 @@ async function init() {
   $("graph-reset").addEventListener("click", () => {
     focusNode(null);
     state.cy?.fit(undefined, 12);
+  });
+  $("window-slider").addEventListener("input", showSliderLabel);
+  $("window-slider").addEventListener("change", () => {
+    $("at").value = sliderEnd();
+    recompute();
+  });
+  $("pair-select").addEventListener("change", (e) => {
+    state.pair = e.target.value;
+    renderChart();
+    writeUrl();
   });
   $("graph-search").addEventListener("input", (e) => {
     searchGraph(e.target.value);

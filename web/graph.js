@@ -92,8 +92,8 @@ export function layeredLayout() {
   return {
     name: "dagre",
     rankDir: "TB",
-    nodeSep: 14,
-    rankSep: 70,
+    nodeSep: 16,
+    rankSep: 40,
     edgeSep: 6,
     // Greedy feedback arcs: a fleet full of cycles gets a third of the ranks (and fewer crossings)
     // than with the depth-first default.

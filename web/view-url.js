@@ -1,5 +1,5 @@
 // The page's view as a URL fragment: the parameters (window, what-if, filters, sort, graph
-// focus and grouping, the chosen window of the timeline), never the data nor the file names,
+// focus and grouping, the pair of the traffic chart; the window is the `at` field), never the data nor the file names,
 // so a view can be shared or reloaded and the files dropped again. Pure, so Node tests import it.
 
 const FORM_KEYS = {
@@ -38,7 +38,6 @@ export function viewToHash(view) {
   if (view.focus != null) p.set("focus", view.focus);
   if (view.search) p.set("search", view.search);
   if (view.groupBy) p.set("group", view.groupBy);
-  if (view.window) p.set("window", view.window);
   if (view.pair) p.set("pair", view.pair);
   const text = p.toString();
   return text === "" ? "" : `#${text}`;
@@ -69,7 +68,6 @@ export function viewFromHash(hash) {
   if (p.has("focus")) view.focus = p.get("focus");
   if (p.has("search")) view.search = p.get("search");
   if (p.has("group")) view.groupBy = p.get("group");
-  if (p.has("window")) view.window = p.get("window");
   if (p.has("pair")) view.pair = p.get("pair");
   return view;
 }
