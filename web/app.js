@@ -222,7 +222,7 @@ function recompute() {
       state.workerBusy = false;
       state.current = msg.results.current;
       state.baseline = msg.results.baseline ?? null;
-      if (msg.series) state.series = msg.series;
+      if (msg.series !== undefined) state.series = msg.series;
       state.timings = { ...msg.timings, how: msg.how.current, total: performance.now() - started };
       noteHow(msg, state.timings.total);
       showErrors([...warningLines(state.current, ""), ...warningLines(state.baseline, "baseline: ")]);
@@ -462,6 +462,9 @@ async function init() {
   updateCli(buildOptions(formValues().form));
   // For benchmarks and tests: how long the last computation took.
   window.planetTimings = () => state.timings;
+  // For tests: what the time views drew.
+  window.planetSeries = () => state.series;
+  window.planetChart = () => state.chart;
   setStatus("waiting for files");
 }
 

@@ -8,7 +8,7 @@
 //   worker -> page  { id, type: "progress", loaded, total, file }
 //                   { id, type: "result", results: { [key]: Analysis }, timings: { [key]: ms },
 //                     how: { [key]: "partials" | "read" }, reread: { [key]: string[] },
-//                     series?: { ends, pairs, edges } }
+//                     series?: { ends, pairs, edges } | null }
 //                   { id, type: "error", message, set }
 import init, { Analyzer } from "./pkg/planet_wasm.js";
 import { edgePresence, pairSeries } from "./timeseries.js";
@@ -60,6 +60,7 @@ self.onmessage = async (event) => {
   const timings = {};
   const how = {};
   const reread = {};
+  /** undefined: the page keeps its time views; null: there are none for these files. */
   let seriesOut;
   for (const set of sets) {
     const started = performance.now();
@@ -68,40 +69,45 @@ self.onmessage = async (event) => {
     let h = held.get(set.key);
     reread[set.key] = [];
     try {
-      if (h && h.readKey === readKey) {
-        reread[set.key] = [...h.all.needsReread(filters)].map((name) => `${name} acts on the points`);
-      } else if (h) {
-        reread[set.key] = ["other files or read options"];
-      }
-      if (!h || h.readKey !== readKey || reread[set.key].length > 0) {
-        progress.total += set.files.reduce((m, f) => m + f.size, 0);
-        forget(set.key);
-        h = { readKey, ...(await readAll(id, set, progress)), seriesKey: null };
-        held.set(set.key, h);
-        how[set.key] = "read";
-      } else {
-        how[set.key] = "partials";
-      }
       let result;
-      let readErrors = h.readErrors;
-      if (onTheHour(set.options.at)) {
+      if (!onTheHour(set.options.at)) {
+        // An end within an hour is no window of the schedule: analyze it as the CLI would.
+        progress.total += set.files.reduce((m, f) => m + f.size, 0);
+        result = await readOnce(id, set, progress);
+        how[set.key] = "read";
+        reread[set.key] = ["a window end within an hour is no window of the schedule"];
+        // Kept windows of the same read still draw the time views, if the filters allow.
+        if (h && (h.readKey !== readKey || h.all.needsReread(filters).length > 0)) {
+          forget(set.key);
+          h = undefined;
+        }
+      } else {
+        if (h && h.readKey === readKey) {
+          reread[set.key] = [...h.all.needsReread(filters)].map((name) => `${name} acts on the points`);
+        } else if (h) {
+          reread[set.key] = ["other files or read options"];
+        }
+        if (!h || h.readKey !== readKey || reread[set.key].length > 0) {
+          progress.total += set.files.reduce((m, f) => m + f.size, 0);
+          forget(set.key);
+          h = { readKey, ...(await readAll(id, set, progress)), seriesKey: null };
+          held.set(set.key, h);
+          how[set.key] = "read";
+        } else {
+          how[set.key] = "partials";
+        }
         const ends = h.all.ends();
         const end = set.options.at || ends.traffic[ends.traffic.length - 1];
         result = end ? h.all.windowRows(end, filters) : h.all.allRows(filters);
-      } else {
-        // An end within an hour is not a window of the schedule: analyze it as the CLI would.
-        progress.total += set.files.reduce((m, f) => m + f.size, 0);
-        result = await readOnce(id, set, progress);
-        readErrors = [];
-        how[set.key] = "read";
-        reread[set.key] = ["a window end within an hour is no window of the schedule"];
+        result.warnings = h.readErrors.concat(result.warnings);
       }
-      result.warnings = readErrors.concat(result.warnings);
       results[set.key] = result;
       if (series && set.key === "current") {
-        const seriesKey = JSON.stringify(filters);
-        if (h.seriesKey !== seriesKey) {
-          h.seriesKey = seriesKey;
+        if (!h) {
+          seriesOut = null;
+        } else if (h.seriesKey !== JSON.stringify(filters)) {
+          // The time views follow the row filters; a window move leaves them as they are.
+          h.seriesKey = JSON.stringify(filters);
           const ends = h.all.ends();
           const all = h.all.allRows(filters);
           seriesOut = {

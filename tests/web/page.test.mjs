@@ -721,6 +721,121 @@ test("a Japanese hostgroup name renders as glyphs, not empty boxes, in the table
   rmSync(dir, { recursive: true, force: true });
 });
 
+// ---------------------------------------------------------------------------------------------
+// Time: every window of an export, kept after one read
+
+/** The rows of one pair in a CLI table, summed as the chart sums them (egress, else ingress). */
+function pairFromCli(trafficRows, local, remote, direction) {
+  const rows = trafficRows.filter(
+    (r) => r.traffic_direction === direction && r.local_hostgroup === local && r.remote_hostgroup === remote,
+  );
+  if (rows.length === 0) return null;
+  const sum = (k) => rows.reduce((a, r) => a + r[k], 0);
+  return {
+    min: sum("traffic_bandwidth_bits_min_1h"),
+    avg: sum("traffic_bandwidth_bits_avg_1h"),
+    max: sum("traffic_bandwidth_bits_max_1h"),
+  };
+}
+
+async function howComputed() {
+  return page.$eval("#recompute-note", (el) => ({ how: el.dataset.how, text: el.textContent }));
+}
+
+test("time views: the chart, the timeline and the slider agree with analyze --at for each window", { timeout: LARGE_TIMEOUT_MS }, async () => {
+  // Four days of a 6-hostgroup fleet, a point an hour; a 2-hour dependency window, so the
+  // dependencies that went quiet lately are absent from the last daily window.
+  const fleet = fleetFile("fleet-6-hourly.lp", 4.5, 6, 3600);
+  await fleet.ensure();
+  await openPage();
+  await load([fleet.path], { dependencyWindow: "2h" });
+  assert.equal(await page.isVisible("#time-panel"), true);
+  const view = await page.evaluate(() => ({
+    ends: window.planetSeries().ends,
+    pair: document.getElementById("traffic-chart").dataset.pair,
+    data: window.planetChart().data.map((column) => [...column]),
+    sliderMax: Number(document.getElementById("window-slider").max),
+    sliderValue: Number(document.getElementById("window-slider").value),
+  }));
+  const hours = view.ends.traffic;
+  assert.ok(hours.length >= 90, `${hours.length} hourly windows`);
+  assert.equal(view.sliderMax, hours.length - 1);
+  assert.equal(view.sliderValue, hours.length - 1, "the newest window at first");
+  for (let i = 1; i < hours.length; i++) assert.equal(Date.parse(hours[i]) - Date.parse(hours[i - 1]), 3_600_000);
+
+  // The chart: the pair's sums per hour, against analyze --at of a few hours.
+  const [local, remote] = JSON.parse(view.pair);
+  const direction = await page.$eval("#pair-select", (s) => (s.selectedOptions[0].textContent.includes("(egress)") ? "egress" : "ingress"));
+  assert.deepEqual(view.data[0], hours.map((h) => Date.parse(h) / 1000));
+  for (const i of [0, 1, Math.floor(hours.length / 2), hours.length - 2, hours.length - 1]) {
+    const rows = parseNdjson(cli([fleet.path], ["--at", hours[i], "--dependency-window", "2h"]).traffic);
+    const want = pairFromCli(rows, local, remote, direction);
+    const got = { min: view.data[1][i], avg: view.data[2][i], max: view.data[3][i] };
+    if (want === null) assert.deepEqual(got, { min: null, avg: null, max: null }, hours[i]);
+    else {
+      for (const k of ["min", "avg", "max"]) assert.ok(Math.abs(got[k] - want[k]) <= 1e-9 * Math.max(1, want[k]), `${hours[i]} ${k}: ${got[k]} vs ${want[k]}`);
+    }
+  }
+  await page.locator("#traffic-chart").screenshot({ path: join(WORK, "chart.png") });
+  const chartPixels = await nonBackgroundPixels(await page.locator("#traffic-chart canvas").first().screenshot());
+  assert.ok(chartPixels.other > chartPixels.total * 0.01, `the chart is drawn: ${JSON.stringify(chartPixels)}`);
+
+  // The timeline: for each daily window, the dependencies analyze --at finds there.
+  const timeline = await page.$$eval("#timeline .tl-row[data-edge]", (rows) =>
+    rows.map((r) => ({ id: JSON.parse(r.dataset.edge), present: [...r.querySelectorAll(".tl-cell")].map((c) => c.dataset.present === "true") })),
+  );
+  const days = view.ends.dependency;
+  assert.ok(days.length >= 3, `${days.length} daily windows`);
+  let absences = 0;
+  for (let d = 0; d < days.length; d++) {
+    const want = dependencySet(parseNdjson(cli([fleet.path], ["--at", days[d], "--dependency-window", "2h"]).dependency));
+    const got = new Set(
+      timeline.filter((e) => e.present[d]).map((e) => `${e.id[0]} -> ${e.id[1]} ${e.id[2]}/${e.id[3]}`),
+    );
+    assert.deepEqual(got, want, `dependencies of the window ending ${days[d]}`);
+    absences += timeline.filter((e) => !e.present[d]).length;
+  }
+  assert.ok(absences > 0, "some dependency is absent from some window (the test sees a difference)");
+  await page.locator("#timeline").screenshot({ path: join(WORK, "timeline.png") });
+
+  // The slider: an earlier window, from the kept partials; tables and graph follow.
+  const k = hours.length - 30;
+  let n = await computations();
+  await page.$eval("#window-slider", (s, k) => {
+    s.value = String(k);
+    s.dispatchEvent(new Event("input"));
+    s.dispatchEvent(new Event("change"));
+  }, k);
+  await waitReady(n);
+  assert.equal(await page.inputValue("#at"), hours[k]);
+  assert.equal((await howComputed()).how, "partials");
+  await assertPageEqualsCli([fleet.path], ["--at", hours[k], "--dependency-window", "2h"], `slider at ${hours[k]}`);
+  const graphEdges = await page.evaluate(() => window.planetGraph.edges().length);
+  const wantEdges = dependencySet(parseNdjson(cli([fleet.path], ["--at", hours[k], "--dependency-window", "2h"]).dependency));
+  assert.equal(graphEdges, wantEdges.size, "the graph follows the window");
+  assert.match(page.url(), new RegExp(`at=${encodeURIComponent(hours[k])}`));
+
+  // A what-if filter on rows: from the partials too.
+  await change("hide-empty-remote", true);
+  assert.equal((await howComputed()).how, "partials");
+  await assertPageEqualsCli([fleet.path], ["--at", hours[k], "--dependency-window", "2h", "--hide-empty-remote"], "hide empty, from partials");
+  // A minimum bandwidth acts on the points: the page reads again and says so.
+  await change("min-bandwidth", "1000");
+  const how = await howComputed();
+  assert.equal(how.how, "read");
+  assert.match(how.text, /minBandwidth/);
+  await assertPageEqualsCli(
+    [fleet.path],
+    ["--at", hours[k], "--dependency-window", "2h", "--hide-empty-remote", "--min-bandwidth", "1000"],
+    "min bandwidth, read again",
+  );
+  // The pair picker redraws the chart for another pair.
+  const other = await page.$eval("#pair-select", (s) => s.options[s.options.length - 1].value);
+  await page.selectOption("#pair-select", other);
+  assert.equal(await page.$eval("#traffic-chart", (el) => el.dataset.pair), other);
+  await page.screenshot({ path: join(WORK, "page-time.png"), fullPage: true });
+});
+
 test("no request leaves 127.0.0.1", () => {
   assert.ok(requests.length > 0);
   const origin = new URL(server.url).origin;
