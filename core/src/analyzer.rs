@@ -16,7 +16,9 @@ const NUL_SEARCH_BYTES: u64 = 64 * 1024;
 /// not UTF-8, the input is refused with one error instead of a warning per line.
 const TEXT_CHECK_LINES: u64 = 10;
 
+mod all_windows;
 mod analysis;
+pub use all_windows::{AllWindows, WindowsRows, MAX_SPAN_HOURS};
 pub use analysis::{Analysis, AnalysisStats};
 
 #[derive(Debug)]
@@ -72,6 +74,9 @@ impl Analyzer {
     pub fn new(options: Options) -> Analyzer {
         let mut aggregator = Aggregator::new(options.profile.clone(), options.window_spec());
         aggregator.set_what_if(options.what_if.clone());
+        if options.all_windows {
+            aggregator.keep_every_window();
+        }
         Analyzer {
             options,
             aggregator,
@@ -422,8 +427,30 @@ impl Analyzer {
         self.aggregator.tables()
     }
 
-    /// Ends the current input and returns the tables.
+    /// Ends the current input and returns the tables: with the `all_windows` option, every
+    /// window's rows one after the other (see [`Analyzer::finish_all_windows`]).
     pub fn finish(mut self) -> Result<Analysis> {
+        if self.options.all_windows {
+            return self.finish_all_windows()?.into_analysis();
+        }
+        self.end_inputs()?;
+        let Tables { window, traffic, dependency, traffic_percentiles } = self.aggregator.tables();
+        let mut stats = self.stats;
+        stats.aggregate = self.aggregator.stats();
+        stats.groups = self.aggregator.group_count() as u64;
+        Ok(Analysis { window, traffic, dependency, traffic_percentiles, warnings: self.warnings, stats, windows: None })
+    }
+
+    /// Ends the analysis, started with the `all_windows` option, with the bucket partials of
+    /// every window, from which any window's rows come without reading the inputs again.
+    pub fn finish_all_windows(mut self) -> Result<AllWindows> {
+        self.end_inputs()?;
+        let hour = self.options.dependency_hour;
+        AllWindows::new(self.aggregator, hour, self.warnings, self.stats)
+    }
+
+    /// Ends the last input and refuses inputs of which nothing could be read.
+    fn end_inputs(&mut self) -> Result<()> {
         self.end_input()?;
         if let Some(error) = self.unreadable_error.take() {
             return Err(error);
@@ -445,11 +472,7 @@ impl Analyzer {
                 ),
             });
         }
-        let Tables { window, traffic, dependency, traffic_percentiles } = self.aggregator.tables();
-        let mut stats = self.stats;
-        stats.aggregate = self.aggregator.stats();
-        stats.groups = self.aggregator.group_count() as u64;
-        Ok(Analysis { window, traffic, dependency, traffic_percentiles, warnings: self.warnings, stats })
+        Ok(())
     }
 }
 

@@ -19,6 +19,10 @@ pub const DEPENDENCY_WINDOW: Duration = Duration(7 * 24 * HOUR);
 /// [`DEPENDENCY_WINDOW`] as the CLI writes it.
 pub const DEPENDENCY_WINDOW_TEXT: &str = "7d";
 
+/// Hour of the day (UTC) at which the dependency job's windows end: the original's schedule
+/// `30 0 11 * * *` runs at 11:00:30, whose window ends at 11:00.
+pub const DEPENDENCY_HOUR: u8 = 11;
+
 /// Longest line an input may have: past it, the line is reported and skipped without being
 /// held in memory, so a file with no line ending (or `/dev/zero`) cannot exhaust memory.
 pub const MAX_LINE_BYTES: u64 = 64 * 1024 * 1024;

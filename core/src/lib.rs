@@ -38,8 +38,8 @@ pub mod schema;
 pub mod time;
 pub mod whatif;
 
-pub use aggregate::{Aggregator, Partial, Stats, Tables, Window, WindowSpec};
-pub use analyzer::{analyze, Analysis, AnalysisStats, Analyzer};
+pub use aggregate::{Aggregator, Partial, Stats, Tables, Window, WindowEnds, WindowSpec};
+pub use analyzer::{analyze, AllWindows, Analysis, AnalysisStats, Analyzer, WindowsRows};
 pub use error::{Error, ErrorKind, Location, ParseIssue, Result};
 pub use options::Options;
 pub use parse::Format;

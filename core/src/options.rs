@@ -40,6 +40,21 @@ pub struct Options {
     /// buffered. Default [`defaults::MAX_LINE_BYTES`] (64 MiB).
     #[serde(alias = "max_line_bytes", skip_serializing_if = "is_default_max_line_bytes")]
     pub max_line_bytes: u64,
+    /// Every window the schedule produces within the data, in one pass, instead of one window:
+    /// hourly traffic windows and daily dependency windows ending at `dependency_hour`; each
+    /// window's rows are those of an analysis with that `at` (which this option ignores).
+    /// Memory grows with groups × hours of data. Default `false`.
+    #[serde(alias = "all_windows", skip_serializing_if = "std::ops::Not::not")]
+    pub all_windows: bool,
+    /// The hour of the day (UTC, 0 to 23) at which the daily dependency windows of
+    /// `all_windows` end, as the service's dependency schedule. Default
+    /// [`defaults::DEPENDENCY_HOUR`] (11).
+    #[serde(
+        alias = "dependency_hour",
+        deserialize_with = "hour_of_day",
+        skip_serializing_if = "is_default_dependency_hour"
+    )]
+    pub dependency_hour: u8,
 }
 
 impl Default for Options {
@@ -54,6 +69,8 @@ impl Default for Options {
             profile: Profile::default(),
             what_if: WhatIf::default(),
             max_line_bytes: defaults::MAX_LINE_BYTES,
+            all_windows: false,
+            dependency_hour: defaults::DEPENDENCY_HOUR,
         }
     }
 }
@@ -67,6 +84,18 @@ impl Options {
 
 fn is_default_max_line_bytes(bytes: &u64) -> bool {
     *bytes == defaults::MAX_LINE_BYTES
+}
+
+fn is_default_dependency_hour(hour: &u8) -> bool {
+    *hour == defaults::DEPENDENCY_HOUR
+}
+
+fn hour_of_day<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
+    let hour = u8::deserialize(d)?;
+    if hour > 23 {
+        return Err(serde::de::Error::custom(format!("dependencyHour {hour} is not an hour of the day (0 to 23)")));
+    }
+    Ok(hour)
 }
 
 fn is_default_profile(profile: &Profile) -> bool {

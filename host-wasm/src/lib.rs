@@ -17,7 +17,9 @@
 //! ```
 
 use planet_core::rows::{Encoding, TableTexts};
-use planet_core::{defaults as core_defaults, schema, Analysis, Options, Profile};
+use planet_core::{
+    defaults as core_defaults, schema, Analysis, Options, Profile, Timestamp, WhatIf, Window, WindowEnds, WindowsRows,
+};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -52,6 +54,11 @@ export interface Options {
   percentiles?: boolean;
   /** Schema profile: a built-in one's name (`defaults().profile`, see `profile(name)`) or a whole profile. */
   profile?: string | Profile;
+  /** Every window the schedule produces within the data, in one pass (`analyze --all-windows`): the
+   * tables hold every window's rows one after the other, and `windows` lists their ends. `at` is ignored. */
+  allWindows?: boolean;
+  /** Hour of the day (UTC, 0-23) at which the daily dependency windows of `allWindows` end. Default 11. */
+  dependencyHour?: number;
   /** Keys the core does not know are ignored. */
   [key: string]: unknown;
 }
@@ -139,7 +146,21 @@ export interface Analysis {
   trafficCsv: string;
   /** The dependency table as `--out-format csv` writes it. */
   dependencyCsv: string;
+  /** With `allWindows`: the ends of every window, whose rows follow one another in the tables. */
+  windows?: WindowEnds;
 }
+
+/** The ends (RFC3339, ascending) of every window within the data: hourly traffic, daily dependency. */
+export interface WindowEnds {
+  traffic: string[];
+  dependency: string[];
+}
+
+/** The what-if keys of `Options` that act on rows (`minBandwidth` and `percentiles` act on points). */
+export type Filters = Pick<Options, "minBandwidth" | "excludePorts" | "excludeAddresses" | "hideEmptyRemote" | "rename" | "percentiles">;
+
+/** Analyzes whole inputs once and keeps every window's bucket partials (see `AllWindows`). */
+export function analyzeAll(inputs: Input | Input[], options?: Options): AllWindows;
 
 /** Analyzes whole inputs in one call. Throws an `Error` with the CLI's message on bad options or, with `strict`, bad input. */
 export function analyze(inputs: Input | Input[], options?: Options): Analysis;
@@ -300,6 +321,9 @@ fn result_of(analysis: &Analysis) -> Result<JsValue, JsValue> {
     for (key, value) in fields {
         js_sys::Reflect::set(&object, &JsValue::from_str(key), &value)?;
     }
+    if let Some(windows) = &analysis.windows {
+        js_sys::Reflect::set(&object, &JsValue::from_str("windows"), &js_object(windows)?)?;
+    }
     Ok(object.into())
 }
 
@@ -338,6 +362,22 @@ pub fn profile(name: &str) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(skip_typescript)]
 pub fn analyze(inputs: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let mut analyzer = Analyzer::new(Some(options))?;
+    feed(&mut analyzer, inputs)?;
+    analyzer.finish()
+}
+
+/// Analyzes whole inputs once with `allWindows`, keeping the bucket partials (`AllWindows`).
+#[wasm_bindgen(js_name = analyzeAll, skip_typescript)]
+pub fn analyze_all(inputs: JsValue, options: JsValue) -> Result<AllWindows, JsValue> {
+    let mut options = options_from(&options)?;
+    options.all_windows = true;
+    let mut analyzer = Analyzer { inner: Some(planet_core::Analyzer::new(options)) };
+    feed(&mut analyzer, inputs)?;
+    analyzer.finish_all_windows()
+}
+
+/// Pushes every input of `inputs` (one, or an array) as its own named input.
+fn feed(analyzer: &mut Analyzer, inputs: JsValue) -> Result<(), JsValue> {
     let list: Vec<JsValue> =
         if js_sys::Array::is_array(&inputs) { js_sys::Array::from(&inputs).iter().collect() } else { vec![inputs] };
     let count = list.len();
@@ -354,7 +394,7 @@ pub fn analyze(inputs: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         analyzer.push(data)?;
         analyzer.end_input()?;
     }
-    analyzer.finish()
+    Ok(())
 }
 
 /// Streaming analysis: `push` chunks cut anywhere (even inside a UTF-8 character), then `finish`.
@@ -409,5 +449,114 @@ impl Analyzer {
     pub fn finish(&mut self) -> Result<JsValue, JsValue> {
         let analyzer = self.inner.take().ok_or_else(|| js_error("this analyzer is already finished"))?;
         result_of(&analyzer.finish().map_err(js_error)?)
+    }
+
+    /// Ends an analysis created with `allWindows: true` and keeps every window's bucket
+    /// partials; the analyzer cannot be used afterwards.
+    #[wasm_bindgen(js_name = finishAllWindows)]
+    pub fn finish_all_windows(&mut self) -> Result<AllWindows, JsValue> {
+        let analyzer = self.inner.take().ok_or_else(|| js_error("this analyzer is already finished"))?;
+        Ok(AllWindows { inner: analyzer.finish_all_windows().map_err(js_error)? })
+    }
+}
+
+/// Every window of an analysis, from its bucket partials: any window's rows, with other row
+/// filters and renames, without reading the inputs again. `minBandwidth` and turning
+/// `percentiles` on act on the points, so they throw (`needsReread` names them): analyze again.
+/// Memory grows with groups × hours of data.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct AllWindows {
+    inner: planet_core::AllWindows,
+}
+
+impl AllWindows {
+    /// The what-if options of `filters`, or those of the read when `undefined`/`null`.
+    fn what_if(&self, filters: Option<JsValue>) -> Result<WhatIf, JsValue> {
+        match filters {
+            Some(f) if !f.is_undefined() && !f.is_null() => Ok(options_from(&f)?.what_if),
+            _ => Ok(self.inner.read_with().clone()),
+        }
+    }
+
+    /// An analysis result holding these rows, with the read's warnings and counters.
+    fn result(
+        &self,
+        window: Option<Window>,
+        rows: WindowsRows,
+        windows: Option<WindowEnds>,
+    ) -> Result<JsValue, JsValue> {
+        result_of(&Analysis {
+            window,
+            traffic: rows.traffic,
+            dependency: rows.dependency,
+            traffic_percentiles: rows.traffic_percentiles,
+            warnings: self.inner.warnings.clone(),
+            stats: self.inner.stats,
+            windows,
+        })
+    }
+}
+
+#[wasm_bindgen]
+impl AllWindows {
+    /// The ends of every window within the data (`WindowEnds`).
+    #[wasm_bindgen(unchecked_return_type = "WindowEnds")]
+    pub fn ends(&self) -> Result<JsValue, JsValue> {
+        js_object(self.inner.ends())
+    }
+
+    /// The options of `filters` (`Filters`) that the partials cannot answer: they need the
+    /// inputs analyzed again. Empty when `windowRows`/`allRows` can take them.
+    #[wasm_bindgen(js_name = needsReread, unchecked_return_type = "string[]")]
+    pub fn needs_reread(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Filters")] filters: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let what_if = self.what_if(filters)?;
+        Ok(self.inner.needs_reread(&what_if).into_iter().map(JsValue::from_str).collect::<js_sys::Array>().into())
+    }
+
+    /// The rows of the window ending at `end` (RFC3339, a whole hour), exactly what `analyze`
+    /// with `at: end` and these filters gives; `filters` default to the options of the read.
+    #[wasm_bindgen(js_name = windowRows, unchecked_return_type = "Analysis")]
+    pub fn window_rows(
+        &self,
+        end: &str,
+        #[wasm_bindgen(unchecked_param_type = "Filters")] filters: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let end: Timestamp = end.parse().map_err(js_error)?;
+        let what_if = self.what_if(filters)?;
+        let tables = self.inner.window(end, &what_if).map_err(js_error)?;
+        let rows = WindowsRows {
+            traffic: tables.traffic,
+            dependency: tables.dependency,
+            traffic_percentiles: tables.traffic_percentiles,
+        };
+        self.result(tables.window, rows, None)
+    }
+
+    /// Every window's rows one after the other (as `analyze` with `allWindows`), with these
+    /// filters; `filters` default to the options of the read.
+    #[wasm_bindgen(js_name = allRows, unchecked_return_type = "Analysis")]
+    pub fn all_rows(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Filters")] filters: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let what_if = self.what_if(filters)?;
+        let rows = self.inner.rows(&what_if).map_err(js_error)?;
+        self.result(self.inner.last_window(), rows, Some(self.inner.ends().clone()))
+    }
+
+    /// The skipped lines of the read (`Warning[]`).
+    #[wasm_bindgen(unchecked_return_type = "Warning[]")]
+    pub fn warnings(&self) -> Result<JsValue, JsValue> {
+        js_object(&self.inner.warnings)
+    }
+
+    /// The counters of the read (`Stats`).
+    #[wasm_bindgen(unchecked_return_type = "Stats")]
+    pub fn stats(&self) -> Result<JsValue, JsValue> {
+        js_object(&self.inner.stats)
     }
 }

@@ -3,7 +3,7 @@ TEST_TARGETS += test-wasm-node test-three-way
 .PHONY: test-wasm-node test-three-way bench-wasm
 
 test-wasm-node: wasm ## Node tests of the Node package: every vector, chunked push, errors (node --test)
-	node --test host-wasm/tests/api.test.mjs host-wasm/tests/vectors.test.mjs
+	node --test host-wasm/tests/api.test.mjs host-wasm/tests/vectors.test.mjs host-wasm/tests/all-windows.test.mjs
 
 test-three-way: wasm wasm-abi ## Every vector through the native core, wasmtime and Node: byte-identical NDJSON
 	$(CARGO) build -p planet-bq

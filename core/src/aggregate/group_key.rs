@@ -26,6 +26,8 @@ pub(super) struct DependencyGroup {
     pub(super) last: Option<i64>,
     /// A pre-aggregated row with a positive count was seen.
     pub(super) aggregated: bool,
+    /// Every-window mode: the buckets (sorted, distinct) holding at least one raw point.
+    pub(super) buckets: Vec<i64>,
 }
 
 pub(super) fn traffic_tags(r: &TrafficRule) -> [&str; 4] {

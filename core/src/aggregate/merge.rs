@@ -13,7 +13,7 @@ impl Aggregator {
             (None, theirs) => self.exporter = theirs,
             (Some(_), None) => {}
         }
-        if let Some(n) = other.newest {
+        for n in other.newest.into_iter().chain(other.oldest) {
             self.note_time(n);
         }
         for g in other.traffic {
@@ -46,6 +46,11 @@ impl Aggregator {
                     let mine = &mut self.dependency[i];
                     mine.in_window += g.in_window;
                     mine.aggregated |= g.aggregated;
+                    for b in &g.buckets {
+                        if let Err(at) = mine.buckets.binary_search(b) {
+                            mine.buckets.insert(at, *b);
+                        }
+                    }
                     mine.last = match (mine.last, g.last) {
                         (Some(a), Some(b)) => Some(a.max(b)),
                         (a, b) => a.or(b),

@@ -11,6 +11,7 @@
 //! are pruned as newer points arrive. Dependencies only need the last time seen, since every
 //! point is before such an `at`.
 
+mod every_window;
 mod group_key;
 mod hasher;
 mod merge;
@@ -19,6 +20,7 @@ mod stats;
 mod tables;
 mod window;
 
+pub use every_window::WindowEnds;
 pub(crate) use group_key::SeriesHandle;
 pub(crate) use hasher::FxBuild;
 pub use partial::Partial;
@@ -50,6 +52,11 @@ pub struct Aggregator {
     what_if: WhatIf,
     /// The profile's metric stages, when it reads raw exporter metrics.
     exporter: Option<ExporterState>,
+    /// Every-window mode: no window is dropped or pruned; traffic and dependency groups keep
+    /// buckets that every scheduled window is a union of (see `every_window.rs`).
+    every_window: bool,
+    /// The oldest point or row time seen, in ns.
+    oldest: Option<i64>,
 }
 
 impl Aggregator {
@@ -68,7 +75,16 @@ impl Aggregator {
             key: Vec::new(),
             stats: Stats::default(),
             what_if: WhatIf::default(),
+            every_window: false,
+            oldest: None,
         }
+    }
+
+    /// Keeps the buckets of every window the schedule would produce instead of one window's
+    /// points; call before observing anything, with a spec without `at`.
+    pub fn keep_every_window(&mut self) {
+        self.every_window = true;
+        self.spec.at = None;
     }
 
     /// Sets the what-if parameters (see [`crate::whatif`]); call before observing anything.
@@ -97,6 +113,9 @@ impl Aggregator {
     /// Which traffic bucket a time falls in when the window end is still open: buckets are
     /// hours shifted so that `at - traffic_window` is a boundary for any whole-hour `at`.
     fn bucket_of(&self, time: i64) -> i64 {
+        if self.every_window {
+            return every_window::split_bucket(time, self.spec.traffic_window);
+        }
         if self.spec.at.is_some() {
             return 0;
         }
@@ -111,6 +130,7 @@ impl Aggregator {
 
     fn note_time(&mut self, time: i64) {
         self.newest = Some(self.newest.map_or(time, |n| n.max(time)));
+        self.oldest = Some(self.oldest.map_or(time, |n| n.min(time)));
     }
 
     /// Adds one raw point (all its fields at one time).
@@ -283,6 +303,7 @@ impl Aggregator {
     /// Buckets before this one can never be inside the final window (open window only).
     fn prune_horizon(&self) -> i64 {
         match (self.spec.at, self.newest) {
+            _ if self.every_window => i64::MIN,
             (None, Some(newest)) => self.first_bucket(Timestamp(newest).next_hour()),
             _ => i64::MIN,
         }
@@ -328,6 +349,7 @@ impl Aggregator {
                             in_window: 0,
                             last: None,
                             aggregated: false,
+                            buckets: Vec::new(),
                         });
                         self.dependency_index.insert(self.key.as_slice().into(), self.dependency.len() - 1);
                         self.dependency.len() - 1
@@ -342,6 +364,12 @@ impl Aggregator {
         group.in_window += u64::from(in_window);
         if let Some(t) = time {
             group.last = Some(group.last.map_or(t, |l| l.max(t)));
+            if self.every_window {
+                let bucket = every_window::split_bucket(t, self.spec.dependency_window);
+                if let Err(at) = group.buckets.binary_search(&bucket) {
+                    group.buckets.insert(at, bucket);
+                }
+            }
         }
     }
 }

@@ -1,12 +1,14 @@
 //! The rows of both tables from an aggregator's groups.
 
+use super::group_key::DependencyGroup;
 use super::partial::{merge_into, Partial};
 use super::window::Window;
 use super::Aggregator;
 use crate::rows::{nullable, truncate, DependencyRow, TrafficRow};
 use crate::time::Timestamp;
-use crate::whatif::Percentiles;
+use crate::whatif::{Percentiles, WhatIf};
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 impl Aggregator {
     /// The window the tables cover: the explicit one, or the one ending at the next whole hour
@@ -35,6 +37,8 @@ impl Aggregator {
             stats: self.stats,
             what_if: self.what_if.clone(),
             exporter: None,
+            every_window: false,
+            oldest: self.oldest,
         };
         if let Some(newest) = exporter.newest() {
             points.note_time(newest);
@@ -55,21 +59,37 @@ impl Aggregator {
             };
         };
         let first_bucket = self.first_bucket(window.end);
+        let open = self.spec.at.is_none();
+        let seen =
+            |g: &DependencyGroup| g.in_window > 0 || (open && g.last.is_some_and(|l| l >= window.dependency_start.0));
+        self.rows_of(window, first_bucket..i64::MAX, seen, &self.what_if)
+    }
+
+    /// The rows of `window`: traffic from the buckets in `traffic_buckets` (and pre-aggregated
+    /// rows), dependencies of the groups `dependency_seen` says had a point in the window (and
+    /// pre-aggregated ones), with `what_if`'s row filters and renames.
+    pub(super) fn rows_of(
+        &self,
+        window: Window,
+        traffic_buckets: Range<i64>,
+        dependency_seen: impl Fn(&DependencyGroup) -> bool,
+        what_if: &WhatIf,
+    ) -> Tables {
         // Keyed by rule and (renamed) tags, so that hostgroups renamed to one name merge.
         let mut groups: BTreeMap<(usize, [String; 4]), Partial> = BTreeMap::new();
         for g in &self.traffic {
             let mut total = g.aggregated.clone();
             for (b, p) in &g.buckets {
-                if *b >= first_bucket {
+                if traffic_buckets.contains(b) {
                     merge_into(&mut total, p);
                 }
             }
             let Some(p) = total else { continue };
             let mut tags = g.tags.clone();
             for i in [0, 2] {
-                tags[i] = self.what_if.renamed(&tags[i]).to_string();
+                tags[i] = what_if.renamed(&tags[i]).to_string();
             }
-            if !self.what_if.keeps_traffic(&tags) {
+            if !what_if.keeps_traffic(&tags) {
                 continue;
             }
             match groups.entry((g.rule, tags)) {
@@ -99,10 +119,7 @@ impl Aggregator {
         }
         let mut dependency = Vec::new();
         for g in &self.dependency {
-            let present = g.aggregated
-                || g.in_window > 0
-                || (self.spec.at.is_none() && g.last.is_some_and(|l| l >= window.dependency_start.0));
-            if !present {
+            if !g.aggregated && !dependency_seen(g) {
                 continue;
             }
             let r = &self.profile.dependency[g.rule];
@@ -122,9 +139,9 @@ impl Aggregator {
         }
         traffic.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         dependency.sort_unstable();
-        self.what_if.apply_to_dependencies(&mut dependency);
+        what_if.apply_to_dependencies(&mut dependency);
         let (traffic, mut traffic_percentiles): (Vec<_>, Vec<_>) = traffic.into_iter().unzip();
-        if !self.what_if.percentiles {
+        if !what_if.percentiles {
             traffic_percentiles.clear();
         }
         Tables { window: Some(window), traffic, dependency, traffic_percentiles }

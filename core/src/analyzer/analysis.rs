@@ -1,6 +1,6 @@
 //! What an analysis gives: the window, both tables, the skipped lines and the counters.
 
-use crate::aggregate::{Stats, Tables, Window};
+use crate::aggregate::{Stats, Tables, Window, WindowEnds};
 use crate::error::ParseIssue;
 use crate::rows::{encode, DependencyRow, Encoding, TableTexts, TrafficRow};
 use crate::whatif::{with_percentiles, Percentiles};
@@ -22,6 +22,9 @@ pub struct Analysis {
     pub warnings: Vec<ParseIssue>,
     /// Counters.
     pub stats: AnalysisStats,
+    /// With the `all_windows` option, the ends of every window whose rows follow one another
+    /// in the tables (`window` is then the last one); `None` for one window.
+    pub windows: Option<WindowEnds>,
 }
 
 impl Analysis {
