@@ -11,6 +11,8 @@ cytoscape.use(dagre);
 
 /** Edge labels are drawn for every edge only from this zoom on; below it, on hover or focus. */
 const EDGE_LABEL_ZOOM = 1.4;
+/** Fitting a graph of a few hostgroups zooms no further than this: no giant boxes. */
+const FIT_MAX_ZOOM = 1.6;
 
 const GRAPH_STYLE = [
   {
@@ -152,6 +154,10 @@ export function renderGraph() {
     hideEdgesOnViewport: big,
     layout: big ? cheapLayout() : layeredLayout(),
   });
+  if (cy.zoom() > FIT_MAX_ZOOM) {
+    cy.zoom(FIT_MAX_ZOOM);
+    cy.center();
+  }
   cy.on("tap", "node", (event) => {
     if (!event.target.data("group")) focusNode(event.target.data("name"));
   });

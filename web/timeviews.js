@@ -114,7 +114,7 @@ export function renderChart() {
     plugins: [marker],
     axes: [
       { font: `11px ${FONT_STACK}` },
-      { font: `11px ${FONT_STACK}`, size: 70, values: (_u, vals) => vals.map((v) => formatBandwidth(v)) },
+      { font: `11px ${FONT_STACK}`, size: 86, values: (_u, vals) => vals.map((v) => formatBandwidth(v)) },
     ],
     series: [
       { value: (_u, v) => (v == null ? "–" : new Date(v * 1000).toISOString().replace(".000Z", "Z")) },

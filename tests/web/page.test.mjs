@@ -745,7 +745,7 @@ async function howComputed() {
 test("time views: the chart, the timeline and the slider agree with analyze --at for each window", { timeout: LARGE_TIMEOUT_MS }, async () => {
   // Four days of a 6-hostgroup fleet, a point an hour; a 2-hour dependency window, so the
   // dependencies that went quiet lately are absent from the last daily window.
-  const fleet = fleetFile("fleet-6-hourly.lp", 4.5, 6, 3600);
+  const fleet = fleetFile("fleet-6-hourly.lp", 6, 6, 3600);
   await fleet.ensure();
   await openPage();
   await load([fleet.path], { dependencyWindow: "2h" });
