@@ -13,6 +13,8 @@ cytoscape.use(dagre);
 const EDGE_LABEL_ZOOM = 1.4;
 /** Fitting a graph of a few hostgroups zooms no further than this: no giant boxes. */
 const FIT_MAX_ZOOM = 1.6;
+/** Focusing on a search match zooms at least this far, so that its name is readable. */
+const FOCUS_MIN_ZOOM = 1;
 
 const GRAPH_STYLE = [
   {
@@ -265,6 +267,11 @@ export function focusFirstMatch() {
   focusNode(name);
   const node = cy.getElementById(nodeId(name));
   cy.fit(node.closedNeighborhood(), 40);
+  // Neighbours spread over a large graph: rather a readable zoom centred on the match.
+  if (cy.zoom() < FOCUS_MIN_ZOOM) {
+    cy.zoom(FOCUS_MIN_ZOOM);
+    cy.center(node);
+  }
   showEdgeLabels(cy);
 }
 
