@@ -90,16 +90,27 @@ self.onmessage = async (event) => {
         if (!h || h.readKey !== readKey || reread[set.key].length > 0) {
           progress.total += set.files.reduce((m, f) => m + f.size, 0);
           forget(set.key);
-          h = { readKey, ...(await readAll(id, set, progress)), seriesKey: null };
-          held.set(set.key, h);
           how[set.key] = "read";
+          try {
+            h = { readKey, ...(await readAll(id, set, progress)), seriesKey: null };
+            held.set(set.key, h);
+          } catch (e) {
+            // Some exports cannot keep every window (raw exporter metrics, a span of years):
+            // the one window asked for is still analyzed, without the time views.
+            h = undefined;
+            reread[set.key] = [`no time views: ${e.message ?? e}`];
+            progress.total += set.files.reduce((m, f) => m + f.size, 0);
+            result = await readOnce(id, set, progress);
+          }
         } else {
           how[set.key] = "partials";
         }
-        const ends = h.all.ends();
-        const end = set.options.at || ends.traffic[ends.traffic.length - 1];
-        result = end ? h.all.windowRows(end, filters) : h.all.allRows(filters);
-        result.warnings = h.readErrors.concat(result.warnings);
+        if (h) {
+          const ends = h.all.ends();
+          const end = set.options.at || ends.traffic[ends.traffic.length - 1];
+          result = end ? h.all.windowRows(end, filters) : h.all.allRows(filters);
+          result.warnings = h.readErrors.concat(result.warnings);
+        }
       }
       results[set.key] = result;
       if (series && set.key === "current") {
