@@ -1,12 +1,12 @@
-// The what-if page: files in, a worker computes, tables and a graph come out.
+// The what-if page: files in, a worker computes, tables, a graph and the time views come out.
 //
-// Recomputing after a change of window or what-if parameter re-reads the files in the worker
-// rather than keeping partials at a finer grain: the files stay on disk (the page holds only
-// File handles), re-reading runs at the parser's speed (BENCHMARKS.md, "Web page"), and every
-// parameter (including min bandwidth, which filters points, and percentiles, which need the
-// distribution) is then exactly what `planet-bq analyze` does with the same flags.
+// The worker reads the files once with every window kept (the core's bucket partials), so
+// moving the window or changing a what-if filter that acts on rows recomputes from the partials;
+// what acts on the points (a minimum bandwidth, turning percentiles on) or a change of files,
+// format, profile or window lengths reads the files again. Either way the rows are exactly what
+// `planet-bq analyze` gives with the same flags.
 import initCore, { defaults as coreDefaults, tables as coreTables } from "./pkg/planet_wasm.js";
-import { focusNode, renderGraph } from "./graph.js";
+import { focusFirstMatch, focusNode, graphPng, graphSvgText, renderGraph, searchGraph } from "./graph.js";
 import {
   buildOptions,
   cliFlags,
@@ -20,8 +20,10 @@ import {
   toDot,
   toGraphJson,
 } from "./model.js";
-import { $, COLUMNS, ROW_LIMIT, state } from "./state.js";
-import { renderComparison, renderTables } from "./tables.js";
+import { $, COLUMNS, state } from "./state.js";
+import { renderComparison, renderTables, wireVirtualScroll } from "./tables.js";
+import { renderChart, renderTimeViews, showSliderLabel, sliderEnd } from "./timeviews.js";
+import { viewFromHash, viewToHash } from "./view-url.js";
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -128,7 +130,62 @@ function warningLines(result, label) {
   return lines;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The view in the URL (parameters only, never the data)
+
+function currentView() {
+  const { form } = formValues();
+  return {
+    form: { ...form, rename: undefined, renameText: $("rename").value },
+    filter: state.filter,
+    columnFilters: state.columnFilters,
+    sort: state.sort,
+    focus: state.focus,
+    search: state.search,
+    groupBy: state.groupBy,
+    pair: state.pair ?? "",
+  };
+}
+
+function writeUrl() {
+  const hash = viewToHash(currentView());
+  const url = `${location.pathname}${location.search}${hash}`;
+  if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, "", url);
+}
+
+/** Puts a view from the URL into the form and the page's state (before any file is loaded). */
+function applyView(view) {
+  const f = view.form;
+  const text = { at: "at", trafficWindow: "traffic-window", dependencyWindow: "dependency-window", minBandwidth: "min-bandwidth" };
+  for (const [key, id] of Object.entries(text)) if (f[key] != null) $(id).value = f[key];
+  if (f.format != null && [...$("format").options].some((o) => o.value === f.format)) $("format").value = f.format;
+  if (f.profile != null && [...$("profile").options].some((o) => o.value === f.profile)) $("profile").value = f.profile;
+  if (f.excludePortsOn) {
+    $("exclude-ports-on").checked = true;
+    $("exclude-ports").value = f.excludePorts;
+  }
+  if (f.excludeAddressesOn) {
+    $("exclude-addresses-on").checked = true;
+    $("exclude-addresses").value = f.excludeAddresses;
+  }
+  if (f.hideEmptyRemote) $("hide-empty-remote").checked = true;
+  if (f.percentiles) $("percentiles").checked = true;
+  if (f.renameText != null) $("rename").value = f.renameText;
+  state.filter = (view.filter ?? "").trim().toLowerCase();
+  $("hostgroup-filter").value = view.filter ?? "";
+  state.columnFilters = view.columnFilters;
+  state.sort = view.sort;
+  state.focus = view.focus ?? null;
+  state.search = view.search ?? "";
+  $("graph-search").value = state.search;
+  state.groupBy = view.groupBy ?? "";
+  $("graph-group").checked = state.groupBy !== "";
+  if (state.groupBy) $("graph-group-sep").value = state.groupBy;
+  state.pair = view.pair || null;
+}
+
 function recompute() {
+  writeUrl();
   const { form, error } = formValues();
   const options = buildOptions(form);
   updateCli(options);
@@ -141,9 +198,14 @@ function recompute() {
     setStatus("waiting for files");
     return;
   }
-  if (state.worker) state.worker.terminate();
-  const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+  // The worker keeps the partials between requests; one still busy is cancelled (and forgets them).
+  if (state.worker && state.workerBusy) {
+    state.worker.terminate();
+    state.worker = null;
+  }
+  const worker = state.worker ?? new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
   state.worker = worker;
+  state.workerBusy = true;
   const id = ++state.requestId;
   const sets = [{ key: "current", files: state.exportFiles, options }];
   if (state.baselineFiles.length > 0) {
@@ -152,8 +214,7 @@ function recompute() {
     sets.push({ key: "baseline", files: state.baselineFiles, options: baselineOptions });
   }
   const started = performance.now();
-  setStatus("reading 0%");
-  $("progress").value = 0;
+  setStatus("computing");
   worker.onmessage = async (event) => {
     const msg = event.data;
     if (msg.id !== state.requestId) return;
@@ -166,12 +227,14 @@ function recompute() {
       setStatus("error");
       worker.terminate();
       state.worker = null;
+      state.workerBusy = false;
     } else if (msg.type === "result") {
-      worker.terminate();
-      state.worker = null;
+      state.workerBusy = false;
       state.current = msg.results.current;
       state.baseline = msg.results.baseline ?? null;
-      state.timings = { ...msg.timings, total: performance.now() - started };
+      if (msg.series !== undefined) state.series = msg.series;
+      state.timings = { ...msg.timings, how: msg.how.current, total: performance.now() - started };
+      noteHow(msg, state.timings.total);
       showErrors([...warningLines(state.current, ""), ...warningLines(state.baseline, "baseline: ")]);
       if (!(await render(() => id === state.requestId))) return;
       state.timings.rendered = performance.now() - started;
@@ -183,8 +246,22 @@ function recompute() {
   worker.onerror = (e) => {
     showErrors([`the analysis worker failed: ${e.message ?? "unknown error"}`]);
     setStatus("error");
+    worker.terminate();
+    state.worker = null;
+    state.workerBusy = false;
   };
-  worker.postMessage({ id, sets });
+  worker.postMessage({ id, sets, series: true });
+}
+
+/** Says whether the last computation came from the kept partials or read the files, and why. */
+function noteHow(msg, ms) {
+  const how = msg.how.current;
+  const why = msg.reread.current ?? [];
+  $("recompute-note").textContent =
+    how === "partials"
+      ? `recomputed from the kept windows in ${ms.toFixed(0)} ms, without reading the files`
+      : `read the files in ${ms.toFixed(0)} ms${why.length > 0 ? ` (${why.join("; ")})` : ""}`;
+  $("recompute-note").dataset.how = how;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -218,7 +295,6 @@ async function render(isCurrent) {
       state.graph.edges.push({ ...e, label: edgeLabel(e), bandwidth_bps: 0, status: "removed" });
     }
   }
-  state.limit = { traffic: ROW_LIMIT, dependency: ROW_LIMIT };
   const t0 = performance.now();
   renderTables();
   renderComparison();
@@ -227,6 +303,7 @@ async function render(isCurrent) {
   await yieldToBrowser();
   if (!isCurrent()) return false;
   renderGraph();
+  renderTimeViews();
   state.timings.tablesMs = t1 - t0;
   state.timings.graphMs = performance.now() - t1;
   for (const id of [
@@ -235,6 +312,8 @@ async function render(isCurrent) {
     "download-dependency-ndjson",
     "download-dependency-csv",
     "download-graph-json",
+    "download-graph-png",
+    "download-graph-svg",
     "download-graph-dot",
     "graph-reset",
   ]) {
@@ -246,8 +325,8 @@ async function render(isCurrent) {
 // ---------------------------------------------------------------------------------------------
 // Downloads
 
-function download(name, text, type) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+function download(name, content, type) {
+  const url = URL.createObjectURL(content instanceof Blob ? content : new Blob([content], { type }));
   const a = document.createElement("a");
   a.href = url;
   a.download = name;
@@ -345,15 +424,11 @@ async function init() {
   }
   $("hostgroup-filter").addEventListener("input", (e) => {
     state.filter = e.target.value.trim().toLowerCase();
-    state.limit = { traffic: ROW_LIMIT, dependency: ROW_LIMIT };
     renderTables();
+    writeUrl();
   });
-  for (const name of ["traffic", "dependency"]) {
-    $(`${name}-more`).addEventListener("click", () => {
-      state.limit[name] = Infinity;
-      renderTables();
-    });
-  }
+  wireVirtualScroll();
+  document.addEventListener("planet:view", writeUrl);
   $("download-traffic-ndjson").addEventListener("click", () =>
     download("traffic.ndjson", state.current.trafficNdjson, "application/x-ndjson"),
   );
@@ -375,9 +450,39 @@ async function init() {
     focusNode(null);
     state.cy?.fit(undefined, 12);
   });
+  $("window-slider").addEventListener("input", showSliderLabel);
+  $("window-slider").addEventListener("change", () => {
+    $("at").value = sliderEnd();
+    recompute();
+  });
+  $("pair-select").addEventListener("change", (e) => {
+    state.pair = e.target.value;
+    renderChart();
+    writeUrl();
+  });
+  $("graph-search").addEventListener("input", (e) => {
+    searchGraph(e.target.value);
+    writeUrl();
+  });
+  $("graph-search").addEventListener("keydown", (e) => {
+    if (e.key === "Enter") focusFirstMatch();
+  });
+  const regroup = () => {
+    state.groupBy = $("graph-group").checked ? $("graph-group-sep").value : "";
+    writeUrl();
+    if (state.graph) renderGraph();
+  };
+  $("graph-group").addEventListener("change", regroup);
+  $("graph-group-sep").addEventListener("change", regroup);
+  $("download-graph-png").addEventListener("click", () => download("graph.png", graphPng(), "image/png"));
+  $("download-graph-svg").addEventListener("click", () => download("graph.svg", graphSvgText(), "image/svg+xml"));
+  applyView(viewFromHash(location.hash));
   updateCli(buildOptions(formValues().form));
   // For benchmarks and tests: how long the last computation took.
   window.planetTimings = () => state.timings;
+  // For tests: what the time views drew.
+  window.planetSeries = () => state.series;
+  window.planetChart = () => state.chart;
   setStatus("waiting for files");
 }
 

@@ -1,8 +1,20 @@
-// The dependency graph (Cytoscape): layout, focus on a hostgroup and its neighbours.
+// The dependency graph (Cytoscape): a layered layout, labels on hover or zoom, search and focus,
+// hostgroups grouped by a name prefix, PNG and SVG export.
 
 import cytoscape from "./vendor/cytoscape.esm.min.js";
-import { edgeWidth } from "./model.js";
-import { $, FORCE_LAYOUT_MAX_NODES, state } from "./state.js";
+import dagre from "./vendor/cytoscape-dagre.esm.min.js";
+import { graphSvg } from "./graph-svg.js";
+import { edgeWidth, prefixGroups } from "./model.js";
+import { $, FONT_STACK, LAYERED_LAYOUT_MAX_EDGES, state } from "./state.js";
+
+cytoscape.use(dagre);
+
+/** Edge labels are drawn for every edge only from this zoom on; below it, on hover or focus. */
+const EDGE_LABEL_ZOOM = 1.4;
+/** Fitting a graph of a few hostgroups zooms no further than this: no giant boxes. */
+const FIT_MAX_ZOOM = 1.6;
+/** Focusing on a search match zooms at least this far, so that its name is readable. */
+const FOCUS_MIN_ZOOM = 1;
 
 const GRAPH_STYLE = [
   {
@@ -14,50 +26,112 @@ const GRAPH_STYLE = [
       "border-width": 1,
       label: "data(label)",
       "font-size": 11,
-      "font-family": "system-ui, sans-serif",
+      "font-family": FONT_STACK,
       color: "#1f2937",
       "text-valign": "center",
       "text-halign": "center",
       width: "label",
       height: 22,
       padding: "6px",
+      // A label too small to read is not drawn: zooming in brings it back.
+      "min-zoomed-font-size": 6,
+    },
+  },
+  {
+    selector: "node:parent",
+    style: {
+      shape: "round-rectangle",
+      "background-color": "#f8fafc",
+      "background-opacity": 0.6,
+      "border-color": "#cbd5e1",
+      "border-style": "dashed",
+      "text-valign": "top",
+      "text-halign": "center",
+      "font-size": 12,
+      "font-weight": 600,
+      color: "#64748b",
+      padding: "10px",
     },
   },
   {
     selector: "edge",
     style: {
       width: "data(width)",
-      "line-color": "#7c8da6",
-      "target-arrow-color": "#7c8da6",
+      "line-color": "#9aa8bc",
+      "target-arrow-color": "#9aa8bc",
       "target-arrow-shape": "triangle",
+      "arrow-scale": 0.8,
       "curve-style": "bezier",
-      label: "data(label)",
+      opacity: 0.75,
+      // No label by default: at 500 edges they would cover the graph.
+      label: "",
       "font-size": 9,
+      "font-family": FONT_STACK,
       color: "#475569",
       "text-background-color": "#ffffff",
       "text-background-opacity": 0.85,
       "text-background-padding": "1px",
       "text-rotation": "autorotate",
-      // Labels too small to read are not drawn, which keeps large graphs fast.
       "min-zoomed-font-size": 7,
     },
   },
-  { selector: "edge.added", style: { "line-color": "#1a7f37", "target-arrow-color": "#1a7f37" } },
+  { selector: "edge.labelled", style: { label: "data(label)" } },
+  { selector: "edge.hover", style: { label: "data(label)", "line-color": "#2563eb", "target-arrow-color": "#2563eb", opacity: 1, "z-index": 10 } },
+  { selector: "edge.added", style: { "line-color": "#1a7f37", "target-arrow-color": "#1a7f37", opacity: 1 } },
   {
     selector: "edge.removed",
-    style: { "line-color": "#cf222e", "target-arrow-color": "#cf222e", "line-style": "dashed" },
+    style: { "line-color": "#cf222e", "target-arrow-color": "#cf222e", "line-style": "dashed", opacity: 1 },
   },
   { selector: "node.removed", style: { "border-color": "#cf222e", "border-style": "dashed" } },
+  { selector: "node.match", style: { "border-color": "#7c3aed", "border-width": 3 } },
   { selector: "node.focus", style: { "background-color": "#2563eb", color: "#ffffff", "border-color": "#1e40af" } },
   { selector: "node.upstream", style: { "background-color": "#dbeafe", "border-color": "#2563eb" } },
   { selector: "node.downstream", style: { "background-color": "#fef3c7", "border-color": "#b45309" } },
-  { selector: ".faded", style: { opacity: 0.15 } },
+  { selector: "edge.near", style: { label: "data(label)", opacity: 1 } },
+  { selector: ".faded", style: { opacity: 0.12 } },
 ];
+
+/** The layered layout: callers above the services they call (dagre, top to bottom). */
+export function layeredLayout() {
+  return {
+    name: "dagre",
+    rankDir: "TB",
+    nodeSep: 16,
+    rankSep: 40,
+    edgeSep: 6,
+    // Greedy feedback arcs: a fleet full of cycles gets a third of the ranks (and fewer crossings)
+    // than with the depth-first default.
+    acyclicer: "greedy",
+    ranker: "network-simplex",
+    animate: false,
+    fit: true,
+    padding: 16,
+    // Sorted so that the same graph always gets the same picture.
+    sort: (a, b) => (a.id() < b.id() ? -1 : a.id() > b.id() ? 1 : 0),
+  };
+}
+
+/** For graphs too large for the layered layout (it grows with edges × ranks). */
+function cheapLayout() {
+  return { name: "grid", animate: false, padding: 12, avoidOverlap: true, sort: (a, b) => (a.id() < b.id() ? -1 : 1) };
+}
 
 export function renderGraph() {
   const g = state.graph;
+  const groups = state.groupBy ? prefixGroups(g.nodes.map((n) => n.id), state.groupBy) : new Map();
+  const parents = [...new Set(groups.values())].sort();
   const elements = [
-    ...g.nodes.map((n) => ({ group: "nodes", data: { id: nodeId(n.id), name: n.id, label: n.label }, classes: n.removed ? "removed" : "" })),
+    ...parents.map((p) => ({ group: "nodes", data: { id: groupId(p), label: p, group: true } })),
+    ...g.nodes.map((n) => ({
+      group: "nodes",
+      data: {
+        id: nodeId(n.id),
+        name: n.id,
+        label: n.label,
+        ...(groups.has(n.id) ? { parent: groupId(groups.get(n.id)) } : {}),
+      },
+      classes: n.removed ? "removed" : "",
+    })),
     ...g.edges.map((e, i) => ({
       group: "edges",
       data: {
@@ -72,7 +146,7 @@ export function renderGraph() {
     })),
   ];
   if (state.cy) state.cy.destroy();
-  const big = g.nodes.length > FORCE_LAYOUT_MAX_NODES;
+  const big = g.edges.length > LAYERED_LAYOUT_MAX_EDGES;
   const cy = cytoscape({
     container: $("graph"),
     elements,
@@ -80,15 +154,34 @@ export function renderGraph() {
     wheelSensitivity: 0.3,
     textureOnViewport: big,
     hideEdgesOnViewport: big,
-    layout: big
-      ? { name: "circle", animate: false, padding: 12, sort: (a, b) => (a.id() < b.id() ? -1 : 1) }
-      : { name: "cose", animate: false, padding: 16, nodeRepulsion: () => 8000, idealEdgeLength: () => 70 },
+    layout: big ? cheapLayout() : layeredLayout(),
   });
-  cy.on("tap", "node", (event) => focusNode(event.target.data("name")));
+  if (cy.zoom() > FIT_MAX_ZOOM) {
+    cy.zoom(FIT_MAX_ZOOM);
+    cy.center();
+  }
+  cy.on("tap", "node", (event) => {
+    if (!event.target.data("group")) focusNode(event.target.data("name"));
+  });
   cy.on("tap", (event) => {
     if (event.target === cy) focusNode(null);
   });
+  // Hover shows the labels of a node's edges, or of one edge.
+  cy.on("mouseover", "node", (event) => event.target.connectedEdges().addClass("hover"));
+  cy.on("mouseout", "node", (event) => event.target.connectedEdges().removeClass("hover"));
+  cy.on("mouseover", "edge", (event) => event.target.addClass("hover"));
+  cy.on("mouseout", "edge", (event) => event.target.removeClass("hover"));
+  cy.on("zoom", () => showEdgeLabels(cy));
   state.cy = cy;
+  showEdgeLabels(cy);
+  fillFocusList(g);
+  // Tests and automation read the graph library's model from here.
+  window.planetGraph = cy;
+  focusNode(state.focus && g.nodes.some((n) => n.id === state.focus) ? state.focus : null);
+  searchGraph(state.search ?? "");
+}
+
+function fillFocusList(g) {
   const select = $("graph-focus-select");
   const first = select.options[0];
   select.replaceChildren(
@@ -101,34 +194,93 @@ export function renderGraph() {
     }),
   );
   select.disabled = g.nodes.length === 0;
-  // Tests and automation read the graph library's model from here.
-  window.planetGraph = cy;
-  focusNode(null);
+}
+
+function showEdgeLabels(cy) {
+  const on = cy.zoom() >= EDGE_LABEL_ZOOM;
+  if (on === cy.scratch("labelled")) return;
+  cy.scratch("labelled", on);
+  cy.batch(() => (on ? cy.edges().addClass("labelled") : cy.edges().removeClass("labelled")));
 }
 
 export function nodeId(name) {
   return `n:${name}`;
 }
 
+function groupId(prefix) {
+  return `g:${prefix}`;
+}
+
 export function focusNode(name) {
   const cy = state.cy;
   if (!cy) return;
-  cy.elements().removeClass("faded focus upstream downstream");
+  cy.elements().removeClass("faded focus upstream downstream near");
   state.focus = name;
   $("graph-focus-select").value = name === null ? "" : nodeId(name);
+  document.dispatchEvent(new CustomEvent("planet:view"));
   if (name === null) {
     $("graph-focus").textContent = "";
     return;
   }
   const node = cy.getElementById(nodeId(name));
+  if (node.empty()) return;
   const outgoing = node.outgoers();
   const incoming = node.incomers();
-  cy.elements().addClass("faded");
+  cy.elements().not(":parent").addClass("faded");
   node.removeClass("faded").addClass("focus");
   outgoing.removeClass("faded");
   incoming.removeClass("faded");
+  outgoing.edges().addClass("near");
+  incoming.edges().addClass("near");
   outgoing.nodes().addClass("upstream");
   incoming.nodes().addClass("downstream");
   const names = (c) => [...new Set(c.nodes().map((n) => n.data("label")))].sort().join(", ") || "none";
   $("graph-focus").textContent = `${node.data("label")} depends on (upstreams): ${names(outgoing)} · used by (downstreams): ${names(incoming)}`;
+}
+
+/**
+ * Marks the hostgroups whose name contains `query` (case-insensitive) and returns their names.
+ * The search box focuses on the first match and zooms to it on Enter.
+ */
+export function searchGraph(query) {
+  const cy = state.cy;
+  state.search = query;
+  if (!cy) return [];
+  const q = query.trim().toLowerCase();
+  cy.nodes().removeClass("match");
+  if (q === "") {
+    $("graph-search-count").textContent = "";
+    return [];
+  }
+  const matches = cy.nodes().filter((n) => !n.data("group") && String(n.data("label")).toLowerCase().includes(q));
+  matches.addClass("match");
+  $("graph-search-count").textContent = `${matches.length} match${matches.length === 1 ? "" : "es"}`;
+  return matches.map((n) => n.data("name"));
+}
+
+/** Focuses on the first hostgroup that the search matches and brings it and its neighbours into view. */
+export function focusFirstMatch() {
+  const cy = state.cy;
+  const names = searchGraph(state.search ?? "");
+  if (!cy || names.length === 0) return;
+  const name = [...names].sort()[0];
+  focusNode(name);
+  const node = cy.getElementById(nodeId(name));
+  cy.fit(node.closedNeighborhood(), 40);
+  // Neighbours spread over a large graph: rather a readable zoom centred on the match.
+  if (cy.zoom() < FOCUS_MIN_ZOOM) {
+    cy.zoom(FOCUS_MIN_ZOOM);
+    cy.center(node);
+  }
+  showEdgeLabels(cy);
+}
+
+/** The graph as a PNG (whole graph, twice the screen's resolution, white background). */
+export function graphPng() {
+  return state.cy.png({ output: "blob", full: true, scale: 2, bg: "#ffffff" });
+}
+
+/** The graph as an SVG document, drawn from the positions the layout gave. */
+export function graphSvgText() {
+  return graphSvg(state.cy, FONT_STACK);
 }

@@ -181,6 +181,25 @@ export function edgeLabel(e) {
   return e.port || e.protocol || "";
 }
 
+/**
+ * Groups of hostgroups by name prefix: the part before the first `separator` ("api" of
+ * "api-03" with "-"). Returns name -> prefix for the names whose prefix at least two share;
+ * the others stay alone. The empty hostgroup never joins a group.
+ */
+export function prefixGroups(names, separator) {
+  const prefixOf = new Map();
+  const members = new Map();
+  if (!separator) return new Map();
+  for (const name of names) {
+    const at = name.indexOf(separator);
+    if (name === "" || at <= 0) continue;
+    const prefix = name.slice(0, at);
+    prefixOf.set(name, prefix);
+    members.set(prefix, (members.get(prefix) ?? 0) + 1);
+  }
+  return new Map([...prefixOf].filter(([, prefix]) => members.get(prefix) >= 2));
+}
+
 /** Edge width in pixels from the bandwidth of its pair (log scale, 1 to 12). */
 export function edgeWidth(bps) {
   if (!bps || bps <= 0) return 1;

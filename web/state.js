@@ -1,9 +1,15 @@
 // What the page's modules share: the element lookup, the page's state and its limits.
 
-/** Rows rendered at first; more on request, so that a huge table does not block the page. */
+/** Rows of the comparison tables (not virtual): the largest changes first, up to this many. */
 export const ROW_LIMIT = 1000;
-/** Graphs larger than this get a cheap layout (the force-directed one grows quadratically). */
-export const FORCE_LAYOUT_MAX_NODES = 25;
+/** Graphs with more edges than this get a cheap layout (the layered one grows with edges × ranks). */
+export const LAYERED_LAYOUT_MAX_EDGES = 4000;
+/**
+ * The page's fonts, with fallbacks for hostgroup names in other scripts (CJK, Hangul, Arabic…)
+ * so that they never render as empty boxes; the graph (canvas) uses the same stack.
+ */
+export const FONT_STACK =
+  'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", "Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK KR", "Hiragino Sans", "Yu Gothic", "Meiryo", "Microsoft YaHei", "Apple SD Gothic Neo", "Malgun Gothic", "Noto Sans Arabic", sans-serif';
 
 export const $ = (id) => document.getElementById(id);
 
@@ -22,9 +28,13 @@ export const state = {
   worker: null,
   requestId: 0,
   sort: { traffic: null, dependency: null },
-  limit: { traffic: ROW_LIMIT, dependency: ROW_LIMIT },
+  /** Per table, column -> the text of its filter box (table-filter.js). */
+  columnFilters: { traffic: {}, dependency: {} },
   filter: "",
   focus: null,
+  search: "",
+  /** Separator of the prefix that groups hostgroups in the graph ("" = no grouping). */
+  groupBy: "",
   cy: null,
   timings: {},
   /** The core's default profile, named when no profile is picked. */

@@ -1,7 +1,18 @@
-// The two tables and the baseline comparison, rendered from the page's state.
+// The two tables and the baseline comparison, rendered from the page's state. The two result
+// tables are virtual: only the rows in view (and a few around) are in the document, so a table of
+// a million rows scrolls as lightly as one of ten.
 
 import { formatBandwidth } from "./model.js";
 import { $, COLUMNS, ROW_LIMIT, state } from "./state.js";
+import { rowFilter } from "./table-filter.js";
+
+/** Rows rendered above and below the ones in view, so a quick scroll shows no gap. */
+const OVERSCAN = 12;
+/** Until a row has been measured. */
+const DEFAULT_ROW_HEIGHT = 26;
+
+/** Per table: the rows after filters and sort, and how to draw them. */
+const views = { traffic: null, dependency: null };
 
 function matchesFilter(row) {
   const f = state.filter;
@@ -56,8 +67,22 @@ export function renderTables() {
 
 function renderTable(name, columns, extra, allRows, extraCell) {
   const table = $(`${name}-table`);
+  renderHead(name, table, columns, extra);
+  const filters = rowFilter(state.columnFilters[name]);
+  const rows = sortRows(allRows.filter((r) => matchesFilter(r) && filters(r)), state.sort[name]);
+  views[name] = { columns, extra, rows, extraCell, total: allRows.length };
+  const count = $(`${name}-count`);
+  count.textContent =
+    rows.length === allRows.length ? `${allRows.length} rows` : `${rows.length} of ${allRows.length} rows`;
+  table.parentElement.scrollTop = 0;
+  renderRows(name);
+}
+
+/** The header: sort buttons, then a filter box per column (kept while the columns stay). */
+function renderHead(name, table, columns, extra) {
   const sort = state.sort[name];
   const head = document.createElement("tr");
+  head.className = "names";
   for (const column of columns) {
     const th = document.createElement("th");
     th.scope = "col";
@@ -74,6 +99,7 @@ function renderTable(name, columns, extra, allRows, extraCell) {
       const descending = sort?.column === column ? !sort.descending : isBandwidth(column);
       state.sort[name] = { column, descending };
       renderTables();
+      document.dispatchEvent(new CustomEvent("planet:view"));
     });
     th.append(button);
     if (isBandwidth(column)) th.className = "num";
@@ -85,55 +111,132 @@ function renderTable(name, columns, extra, allRows, extraCell) {
     th.textContent = e.title;
     head.append(th);
   }
-  table.tHead.replaceChildren(head);
+  const key = JSON.stringify([columns, extra.map((e) => e.name)]);
+  const oldFilters = table.tHead.querySelector("tr.filters");
+  if (oldFilters && oldFilters.dataset.key === key) {
+    // Only the names row changes: moving the filter row would take the focus from its box.
+    table.tHead.rows[0].replaceWith(head);
+    return;
+  }
+  const filters = document.createElement("tr");
+  filters.className = "filters";
+  filters.dataset.key = key;
+  for (const column of columns) {
+    const th = document.createElement("th");
+    const input = document.createElement("input");
+    input.type = "search";
+    input.className = "column-filter";
+    input.dataset.col = column;
+    input.placeholder = isBandwidth(column) ? ">1e6" : "filter";
+    input.title = "Contains text; =exact, !not, null, or >, <, >=, <=, =, != a number";
+    input.setAttribute("aria-label", `Filter ${column}`);
+    input.spellcheck = false;
+    input.value = state.columnFilters[name][column] ?? "";
+    input.addEventListener("input", () => {
+      if (input.value === "") delete state.columnFilters[name][column];
+      else state.columnFilters[name][column] = input.value;
+      renderTables();
+      document.dispatchEvent(new CustomEvent("planet:view"));
+    });
+    th.append(input);
+    filters.append(th);
+  }
+  for (const _ of extra) filters.append(document.createElement("th"));
+  table.tHead.replaceChildren(head, filters);
+}
 
-  const rows = sortRows(allRows.filter(matchesFilter), sort);
-  const shown = rows.slice(0, state.limit[name]);
+/** The rows in view of a table's scroll box, between two spacers that keep the scroll height. */
+function renderRows(name) {
+  const view = views[name];
+  if (!view) return;
+  const table = $(`${name}-table`);
+  const wrap = table.parentElement;
+  const rowHeight = Number(wrap.dataset.rowHeight) || DEFAULT_ROW_HEIGHT;
+  const headHeight = table.tHead.offsetHeight;
+  const inView = Math.ceil(Math.max(wrap.clientHeight, parseFloat(getComputedStyle(wrap).maxHeight) || 460) / rowHeight);
+  const first = Math.max(0, Math.floor(Math.max(0, wrap.scrollTop - headHeight) / rowHeight) - OVERSCAN);
+  const last = Math.min(view.rows.length, first + inView + 2 * OVERSCAN);
   const fragment = document.createDocumentFragment();
-  shown.forEach((row, i) => {
-    const tr = document.createElement("tr");
-    tr.dataset.row = String(i);
-    for (const column of columns) {
-      const td = document.createElement("td");
-      td.dataset.col = column;
-      const value = row[column];
-      if (value === null || value === undefined) {
-        td.dataset.null = "true";
-        td.className = "null";
-        td.textContent = "null";
-      } else if (typeof value === "number") {
-        td.dataset.value = String(value);
-        td.className = "num";
-        td.textContent = isBandwidth(column) ? formatBandwidth(value) : String(value);
-        td.title = `${value} bit/s`;
-      } else {
-        td.dataset.value = value;
-        if (value === "") {
-          td.className = "empty";
-          td.textContent = '""';
-        } else {
-          td.textContent = value;
-        }
-      }
-      tr.append(td);
-    }
-    for (const e of extra) {
-      const td = document.createElement("td");
-      td.dataset.col = e.name;
-      const cell = extraCell(row, e.name);
-      td.textContent = cell.text;
-      if (cell.cls) td.className = cell.cls;
-      tr.append(td);
-    }
-    fragment.append(tr);
-  });
+  fragment.append(spacer(first * rowHeight, view));
+  for (let i = first; i < last; i++) fragment.append(rowElement(view, view.rows[i], i));
+  fragment.append(spacer((view.rows.length - last) * rowHeight, view));
   table.tBodies[0].replaceChildren(fragment);
-  const count = $(`${name}-count`);
-  count.textContent =
-    rows.length === allRows.length ? `${allRows.length} rows` : `${rows.length} of ${allRows.length} rows`;
-  const more = $(`${name}-more`);
-  more.hidden = rows.length <= shown.length;
-  more.textContent = `Showing ${shown.length} of ${rows.length}: show all`;
+  const measured = table.tBodies[0].querySelector("tr[data-row]");
+  if (measured && !wrap.dataset.rowHeight) {
+    wrap.dataset.rowHeight = String(measured.getBoundingClientRect().height || DEFAULT_ROW_HEIGHT);
+    if (Number(wrap.dataset.rowHeight) !== rowHeight) renderRows(name);
+  }
+}
+
+function spacer(height, view) {
+  const tr = document.createElement("tr");
+  tr.className = "spacer";
+  tr.setAttribute("aria-hidden", "true");
+  const td = document.createElement("td");
+  td.colSpan = view.columns.length + view.extra.length;
+  td.style.height = `${height}px`;
+  tr.append(td);
+  return tr;
+}
+
+function rowElement(view, row, i) {
+  const tr = document.createElement("tr");
+  tr.dataset.row = String(i);
+  for (const column of view.columns) {
+    const td = document.createElement("td");
+    td.dataset.col = column;
+    const value = row[column];
+    if (value === null || value === undefined) {
+      td.dataset.null = "true";
+      td.className = "null";
+      td.textContent = "null";
+    } else if (typeof value === "number") {
+      td.dataset.value = String(value);
+      td.className = "num";
+      td.textContent = isBandwidth(column) ? formatBandwidth(value) : String(value);
+      td.title = `${value} bit/s`;
+    } else {
+      td.dataset.value = value;
+      if (value === "") {
+        td.className = "empty";
+        td.textContent = '""';
+      } else {
+        td.textContent = value;
+        td.title = value;
+      }
+    }
+    tr.append(td);
+  }
+  for (const e of view.extra) {
+    const td = document.createElement("td");
+    td.dataset.col = e.name;
+    const cell = view.extraCell(row, e.name);
+    td.textContent = cell.text;
+    if (cell.cls) td.className = cell.cls;
+    tr.append(td);
+  }
+  return tr;
+}
+
+/** Redraws the rows in view when a table scrolls (once per frame). */
+export function wireVirtualScroll() {
+  for (const name of ["traffic", "dependency"]) {
+    const wrap = $(`${name}-table`).parentElement;
+    let pending = false;
+    wrap.addEventListener("scroll", () => {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => {
+        pending = false;
+        renderRows(name);
+      });
+    });
+  }
+}
+
+/** How many rows a table holds after its filters (for tests and the count line). */
+export function visibleRowCount(name) {
+  return views[name]?.rows.length ?? 0;
 }
 
 export function renderComparison() {

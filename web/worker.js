@@ -1,21 +1,50 @@
-// The analysis worker: reads the files from their streams in chunks and feeds the streaming
-// Analyzer of the core (WebAssembly), so the page stays responsive and a file is never held
-// whole in memory.
+// The analysis worker: reads the files from their streams in chunks into the streaming Analyzer
+// of the core (WebAssembly) with every window kept (`allWindows`), so the page stays responsive,
+// a file is never held whole in memory, and a later change of window or of a what-if filter that
+// acts on rows is answered from the kept bucket partials without reading the files again.
 //
-// Protocol (one request at a time; the page terminates the worker to cancel):
-//   page -> worker  { id, sets: [{ key, files: File[], options }] }
+// Protocol (one request at a time; the page terminates the worker to cancel a read):
+//   page -> worker  { id, sets: [{ key, files: File[], options }], series: boolean }
 //   worker -> page  { id, type: "progress", loaded, total, file }
-//                   { id, type: "result", results: { [key]: Analysis }, timings: { [key]: ms } }
+//                   { id, type: "result", results: { [key]: Analysis }, timings: { [key]: ms },
+//                     how: { [key]: "partials" | "read" }, reread: { [key]: string[] },
+//                     series?: { ends, pairs, edges } | null }
 //                   { id, type: "error", message, set }
 import init, { Analyzer } from "./pkg/planet_wasm.js";
+import { edgePresence, pairSeries } from "./timeseries.js";
 
 /** Progress messages at most this often (ms): enough for a smooth bar, cheap for the page. */
 const PROGRESS_EVERY_MS = 50;
+/** The what-if options that act on rows: the kept partials answer them (`needsReread` says when not). */
+const FILTER_KEYS = ["minBandwidth", "excludePorts", "excludeAddresses", "hideEmptyRemote", "rename", "percentiles"];
 
 let ready = null;
+/** Per set key: { readKey, all (AllWindows), readErrors, seriesKey }. */
+const held = new Map();
+
+function split(options) {
+  const filters = {};
+  const read = {};
+  for (const [k, v] of Object.entries(options)) {
+    if (FILTER_KEYS.includes(k)) filters[k] = v;
+    else if (k !== "at") read[k] = v;
+  }
+  return { filters, read };
+}
+
+function readKeyOf(files, read) {
+  return JSON.stringify([files.map((f) => [f.name, f.size, f.lastModified]), read]);
+}
+
+/** A window end the partials can answer: empty (the newest window) or a whole hour. */
+function onTheHour(at) {
+  if (!at) return true;
+  const t = Date.parse(at);
+  return Number.isFinite(t) && t % 3_600_000 === 0;
+}
 
 self.onmessage = async (event) => {
-  const { id, sets } = event.data;
+  const { id, sets, series } = event.data;
   try {
     ready ??= init();
     await ready;
@@ -23,53 +52,139 @@ self.onmessage = async (event) => {
     self.postMessage({ id, type: "error", message: `could not load the WebAssembly core: ${e.message ?? e}` });
     return;
   }
-  const total = sets.reduce((n, s) => n + s.files.reduce((m, f) => m + f.size, 0), 0);
-  let loaded = 0;
-  let lastPost = 0;
+  for (const key of [...held.keys()]) {
+    if (!sets.some((s) => s.key === key)) forget(key);
+  }
+  const progress = { loaded: 0, lastPost: 0, total: 0 };
   const results = {};
   const timings = {};
+  const how = {};
+  const reread = {};
+  /** undefined: the page keeps its time views; null: there are none for these files. */
+  let seriesOut;
   for (const set of sets) {
     const started = performance.now();
-    let analyzer;
+    const { filters, read } = split(set.options);
+    const readKey = readKeyOf(set.files, read);
+    let h = held.get(set.key);
+    reread[set.key] = [];
     try {
-      analyzer = new Analyzer(set.options);
-    } catch (e) {
-      self.postMessage({ id, type: "error", set: set.key, message: e.message ?? String(e) });
-      return;
-    }
-    const readErrors = [];
-    for (const file of set.files) {
-      analyzer.beginInput(file.name);
-      try {
-        const reader = file.stream().getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          analyzer.push(value);
-          loaded += value.length;
-          const now = performance.now();
-          if (now - lastPost >= PROGRESS_EVERY_MS) {
-            lastPost = now;
-            self.postMessage({ id, type: "progress", loaded, total, file: file.name });
-          }
+      let result;
+      if (!onTheHour(set.options.at)) {
+        // An end within an hour is no window of the schedule: analyze it as the CLI would.
+        progress.total += set.files.reduce((m, f) => m + f.size, 0);
+        result = await readOnce(id, set, progress);
+        how[set.key] = "read";
+        reread[set.key] = ["a window end within an hour is no window of the schedule"];
+        // Kept windows of the same read still draw the time views, if the filters allow.
+        if (h && (h.readKey !== readKey || h.all.needsReread(filters).length > 0)) {
+          forget(set.key);
+          h = undefined;
         }
-        analyzer.endInput();
-      } catch (e) {
-        // A file that cannot be read (or, in strict mode, is malformed) is reported; the
-        // other files still count.
-        readErrors.push({ input: file.name, line: 0, message: e.message ?? String(e), quote: "" });
+      } else {
+        if (h && h.readKey === readKey) {
+          reread[set.key] = [...h.all.needsReread(filters)].map((name) => `${name} acts on the points`);
+        } else if (h) {
+          reread[set.key] = ["other files or read options"];
+        }
+        if (!h || h.readKey !== readKey || reread[set.key].length > 0) {
+          progress.total += set.files.reduce((m, f) => m + f.size, 0);
+          forget(set.key);
+          how[set.key] = "read";
+          try {
+            h = { readKey, ...(await readAll(id, set, progress)), seriesKey: null };
+            held.set(set.key, h);
+          } catch (e) {
+            // Some exports cannot keep every window (raw exporter metrics, a span of years):
+            // the one window asked for is still analyzed, without the time views.
+            h = undefined;
+            reread[set.key] = [`no time views: ${e.message ?? e}`];
+            progress.total += set.files.reduce((m, f) => m + f.size, 0);
+            result = await readOnce(id, set, progress);
+          }
+        } else {
+          how[set.key] = "partials";
+        }
+        if (h) {
+          const ends = h.all.ends();
+          const end = set.options.at || ends.traffic[ends.traffic.length - 1];
+          result = end ? h.all.windowRows(end, filters) : h.all.allRows(filters);
+          result.warnings = h.readErrors.concat(result.warnings);
+        }
       }
-    }
-    try {
-      const result = analyzer.finish();
-      result.warnings = readErrors.concat(result.warnings);
       results[set.key] = result;
+      if (series && set.key === "current") {
+        if (!h) {
+          seriesOut = null;
+        } else if (h.seriesKey !== JSON.stringify(filters)) {
+          // The time views follow the row filters; a window move leaves them as they are.
+          h.seriesKey = JSON.stringify(filters);
+          const ends = h.all.ends();
+          const all = h.all.allRows(filters);
+          seriesOut = {
+            ends,
+            pairs: pairSeries(all.traffic, ends.traffic),
+            edges: edgePresence(all.dependency, ends.dependency),
+          };
+        }
+      }
     } catch (e) {
       self.postMessage({ id, type: "error", set: set.key, message: e.message ?? String(e) });
       return;
     }
     timings[set.key] = performance.now() - started;
   }
-  self.postMessage({ id, type: "progress", loaded: total, total, file: "" });
-  self.postMessage({ id, type: "result", results, timings });
+  if (progress.total > 0) self.postMessage({ id, type: "progress", loaded: progress.total, total: progress.total, file: "" });
+  self.postMessage({ id, type: "result", results, timings, how, reread, series: seriesOut });
 };
+
+function forget(key) {
+  const h = held.get(key);
+  if (h) h.all.free();
+  held.delete(key);
+}
+
+/** Feeds every file of a set to `analyzer`, posting progress; returns the files it could not read. */
+async function feed(id, analyzer, files, progress) {
+  const readErrors = [];
+  for (const file of files) {
+    analyzer.beginInput(file.name);
+    try {
+      const reader = file.stream().getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        analyzer.push(value);
+        progress.loaded += value.length;
+        const now = performance.now();
+        if (now - progress.lastPost >= PROGRESS_EVERY_MS) {
+          progress.lastPost = now;
+          self.postMessage({ id, type: "progress", loaded: progress.loaded, total: progress.total, file: file.name });
+        }
+      }
+      analyzer.endInput();
+    } catch (e) {
+      // A file that cannot be read (or, in strict mode, is malformed) is reported; the
+      // other files still count.
+      readErrors.push({ input: file.name, line: 0, message: e.message ?? String(e), quote: "" });
+    }
+  }
+  return readErrors;
+}
+
+/** Reads a set keeping every window's partials. */
+async function readAll(id, set, progress) {
+  const { at: _at, ...options } = set.options;
+  const analyzer = new Analyzer({ ...options, allWindows: true });
+  const readErrors = await feed(id, analyzer, set.files, progress);
+  return { all: analyzer.finishAllWindows(), readErrors };
+}
+
+/** Reads a set for one window only (as `planet-bq analyze --at`). */
+async function readOnce(id, set, progress) {
+  const analyzer = new Analyzer(set.options);
+  const readErrors = await feed(id, analyzer, set.files, progress);
+  const result = analyzer.finish();
+  result.warnings = readErrors.concat(result.warnings);
+  return result;
+}

@@ -1,6 +1,7 @@
 // Benchmark (not a test): time from file drop to tables in Chromium against the native CLI on
-// the same exports. `make bench-web` (PLANET_BQ should be a release build).
-// Prints a Markdown table for BENCHMARKS.md.
+// the same exports, and the time of what-if changes that the kept windows answer without reading
+// the files again, as a ratio to the first load. `make bench-web` (PLANET_BQ should be a release
+// build). Prints two Markdown tables for BENCHMARKS.md.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,6 +30,20 @@ const context = await chromium.launchPersistentContext(profile, {
 const page = context.pages()[0] ?? (await context.newPage());
 
 const rows = [];
+const whatIfRows = [];
+
+/** Changes a control as a person does and returns the page's timings of that computation. */
+async function whatIf(act) {
+  const n = await page.evaluate(() => Number(document.body.dataset.computations ?? 0));
+  await act();
+  await page.waitForFunction(
+    (n) => Number(document.body.dataset.computations ?? 0) > n && document.getElementById("status").textContent === "ready",
+    n,
+    { timeout: 0 },
+  );
+  return page.evaluate(() => window.planetTimings());
+}
+
 for (const mb of SIZES) {
   const file = join(WORK, mb === 100 ? "fleet-100mb.lp" : `fleet-${mb}mb.lp`);
   if (!existsSync(file)) await generate(file, mb * 1_000_000, 60);
@@ -57,6 +72,28 @@ for (const mb of SIZES) {
     browser.push(t.rendered);
     longest.push(t.longest);
   }
+  // What-if changes on the page as the last run left it: each alternates, so each recomputes.
+  const filter = [];
+  const move = [];
+  const how = new Set();
+  for (let i = 0; i < RUNS; i++) {
+    const t = await whatIf(() => page.locator("#hide-empty-remote").setChecked(i % 2 === 0));
+    filter.push(t.rendered);
+    how.add(t.how);
+    const m = await whatIf(() =>
+      page.$eval("#window-slider", (s, i) => {
+        s.value = String(Math.max(0, Number(s.max) - 1 - (i % 2)));
+        s.dispatchEvent(new Event("change"));
+      }, i),
+    );
+    move.push(m.rendered);
+    how.add(m.how);
+  }
+  const first = median(browser);
+  whatIfRows.push(
+    `| ${(bytes / 1e6).toFixed(0)} MB | ${(first / 1000).toFixed(2)} s | ${median(filter).toFixed(0)} ms (${(median(filter) / first).toFixed(3)}) | ${median(move).toFixed(0)} ms (${(median(move) / first).toFixed(3)}) | ${[...how].join(", ")} |`,
+  );
+  console.error(`${mb} MB what-if: filter ${filter.map((x) => x.toFixed(0))} ms, window ${move.map((x) => x.toFixed(0))} ms`);
   const n = median(native);
   const b = median(browser);
   rows.push(
@@ -70,3 +107,7 @@ rmSync(profile, { recursive: true, force: true });
 console.log("| export | native CLI (release) | Chromium, drop to tables | ratio | longest main-thread task |");
 console.log("|---|---|---|---|---|");
 for (const r of rows) console.log(r);
+console.log("");
+console.log("| export | first load, drop to tables | row filter (hide empty remote): time (ratio) | window move: time (ratio) | computed from |");
+console.log("|---|---|---|---|---|");
+for (const r of whatIfRows) console.log(r);

@@ -1,9 +1,10 @@
 // A deterministic planet-federator fleet as line protocol, for the page's large-file test and
-// benchmark: `node tests/web/fleetgen.mjs OUT.lp MEGABYTES [HOSTGROUPS [STEP_SECONDS]]`.
+// benchmark: `node tests/web/fleetgen.mjs OUT.lp MEGABYTES [HOSTGROUPS [STEP_SECONDS [PARTNERS]]]`.
 //
-// 60 hostgroups, each calling 5 others (one port each, a few of them the federator's noisy ports
-// or addresses), traffic and dependency points every 30 s going back in time from
-// 2026-11-22T12:59:30Z until the file reaches the requested size. Some pairs run below
+// 60 hostgroups, each calling 5 others (PARTNERS; 9 gives the graph test's 540 dependencies), one
+// port each, a few of them the federator's noisy ports or addresses; traffic and dependency
+// points every 30 s going back in time from 2026-11-22T12:59:30Z until the file reaches the
+// requested size. Some pairs run below
 // 1000 bit/s and some peers have no hostgroup, so every what-if filter has something to do.
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
@@ -31,20 +32,20 @@ function hostgroup(i) {
 }
 
 /** The fleet's series: traffic per (direction, local, remote, remote host) and dependencies. */
-export function fleet(hostgroups = HOSTGROUPS) {
+export function fleet(hostgroups = HOSTGROUPS, partners = PARTNERS) {
   const random = rng(42);
   const traffic = [];
   const deps = [];
   for (let i = 0; i < hostgroups; i++) {
     const local = hostgroup(i);
-    for (let p = 0; p < PARTNERS; p++) {
+    for (let p = 0; p < partners; p++) {
       const j = (i + 1 + p * 7) % hostgroups;
       // Every 17th peer is outside the inventory: no hostgroup, as the exporter reports it.
-      const remote = (i * PARTNERS + p) % 17 === 0 ? "" : hostgroup(j);
+      const remote = (i * partners + p) % 17 === 0 ? "" : hostgroup(j);
       const port = [22, 53, 80, 443, 5432, 6379, 8080, 9100][(i + p) % 8];
       const process = ["nginx", "envoy", "java", "python"][(i + p) % 4];
       // Some dependencies went quiet a while ago, so the dependency window matters.
-      const quietSteps = ((i * PARTNERS + p) % 4) * 3;
+      const quietSteps = ((i * partners + p) % 4) * 3;
       deps.push({ local, remote, port, process, quietSteps, address: remote ? `${remote}.service.consul` : `10.9.${i}.${p}` });
       for (let h = 0; h < HOSTS; h++) {
         const ip = (i + h) % 13 === 0 ? `192.168.${j}.${h + 10}` : `10.${j}.${h}.${10 + p}`;
@@ -65,12 +66,13 @@ function tags(pairs) {
 }
 
 /**
- * Writes at least `bytes` bytes of line protocol of a fleet of `hostgroups`, one point per series
- * every `stepSeconds`, to `path`; resolves to the bytes written.
+ * Writes at least `bytes` bytes of line protocol of a fleet of `hostgroups` each calling
+ * `partners` others, one point per series every `stepSeconds`, to `path`; resolves to the bytes
+ * written.
  */
-export async function generate(path, bytes, hostgroups = HOSTGROUPS, stepSeconds = 30) {
+export async function generate(path, bytes, hostgroups = HOSTGROUPS, stepSeconds = 30, partners = PARTNERS) {
   const stepNs = BigInt(stepSeconds) * 1_000_000_000n;
-  const { traffic, deps, random } = fleet(hostgroups);
+  const { traffic, deps, random } = fleet(hostgroups, partners);
   const out = createWriteStream(path);
   let written = 0;
   for (let step = 0n; written < bytes; step++) {
@@ -123,11 +125,17 @@ export async function generate(path, bytes, hostgroups = HOSTGROUPS, stepSeconds
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [path, megabytes, hostgroups, stepSeconds] = process.argv.slice(2);
+  const [path, megabytes, hostgroups, stepSeconds, partners] = process.argv.slice(2);
   if (!path || !megabytes) {
-    console.error("usage: node tests/web/fleetgen.mjs OUT.lp MEGABYTES [HOSTGROUPS [STEP_SECONDS]]");
+    console.error("usage: node tests/web/fleetgen.mjs OUT.lp MEGABYTES [HOSTGROUPS [STEP_SECONDS [PARTNERS]]]");
     process.exit(2);
   }
-  const n = await generate(path, Number(megabytes) * 1_000_000, Number(hostgroups ?? HOSTGROUPS), Number(stepSeconds ?? 30));
+  const n = await generate(
+    path,
+    Number(megabytes) * 1_000_000,
+    Number(hostgroups ?? HOSTGROUPS),
+    Number(stepSeconds ?? 30),
+    Number(partners ?? PARTNERS),
+  );
   console.log(`wrote ${n} bytes to ${path}`);
 }
