@@ -80,7 +80,11 @@ fn every_window_of_a_generated_week_is_analyze_at_each_end_on_both_engines() {
         let all = dir.join(format!("all-{engine}"));
         analyze(&["--all-windows", "--engine", engine], &input, &all);
         let got = fs::read_to_string(all.join("traffic.ndjson")).expect("traffic");
-        assert!(got == traffic, "{engine} traffic differs (- per window, + all windows):\n{}", line_diff(&traffic, &got));
+        assert!(
+            got == traffic,
+            "{engine} traffic differs (- per window, + all windows):\n{}",
+            line_diff(&traffic, &got)
+        );
         let got = fs::read_to_string(all.join("dependency.ndjson")).expect("dependency");
         assert!(
             got == dependency,
