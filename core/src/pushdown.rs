@@ -13,11 +13,10 @@
 
 use crate::error::{Error, Result};
 use crate::exporter::EmittedPoint;
-use crate::parse::prometheus_json::time_of;
+use crate::parse::prometheus_json::{time_of, Answer, Series};
 use crate::point::PointView;
 use crate::profile::{MatchOp, MetricsSpec, Profile, Stage, StageFunction, StageTable};
 use crate::time::Timestamp;
-use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -183,33 +182,6 @@ pub fn tick_runs(spec: &MetricsSpec, start: Timestamp, end: Timestamp, max_ticks
     out
 }
 
-#[derive(Debug, Deserialize)]
-struct Answer {
-    status: String,
-    #[serde(default)]
-    data: Option<Data>,
-    #[serde(default, rename = "errorType")]
-    error_type: Option<String>,
-    #[serde(default)]
-    error: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Data {
-    #[serde(rename = "resultType")]
-    result_type: String,
-    #[serde(default)]
-    result: Vec<Series>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Series {
-    #[serde(default)]
-    metric: BTreeMap<String, String>,
-    #[serde(default)]
-    values: Vec<(Value, String)>,
-}
-
 /// Points gathered by measurement and tags, as InfluxDB answers a `GROUP BY *` query.
 type Gathered = BTreeMap<(String, Vec<(String, String)>), (String, Vec<(i64, f64)>)>;
 
@@ -241,17 +213,9 @@ pub fn federator_points(
     let Some((spec, s)) = profile.metrics.as_ref().and_then(|m| m.stages.get(stage).map(|s| (m, s))) else {
         return Err(Error::Profile(format!("profile {:?} has no stage {stage}", profile.name)));
     };
-    let answer: Answer = serde_json::from_slice(answer).map_err(|e| bad_answer(format!("invalid json: {e}")))?;
-    if answer.status != "success" {
-        return Err(bad_answer(format!(
-            "the answer is an error: {}: {}",
-            answer.error_type.as_deref().unwrap_or("unknown"),
-            answer.error.as_deref().unwrap_or("")
-        )));
-    }
-    let Some(data) = answer.data else {
-        return Err(bad_answer("a successful answer without data".into()));
-    };
+    let answer: Answer<Vec<Series>> =
+        serde_json::from_slice(answer).map_err(|e| bad_answer(format!("invalid json: {e}")))?;
+    let data = answer.into_data().map_err(bad_answer)?;
     if data.result_type != "matrix" {
         return Err(bad_answer(format!("result type {:?}, expected a matrix", data.result_type)));
     }

@@ -9,7 +9,6 @@
 use crate::http::{describe, RequestError};
 use crate::secret::Secret;
 use anyhow::{bail, Context, Result};
-use backon::Retryable;
 use std::collections::VecDeque;
 
 /// Which write API.
@@ -53,6 +52,13 @@ pub struct WriterConfig {
     /// Most points kept for a later attempt while InfluxDB is down; beyond it the oldest are
     /// dropped, with an error naming how many.
     pub max_pending_points: usize,
+}
+
+impl WriterConfig {
+    /// The retry policy of this client's requests.
+    pub fn retry(&self) -> crate::http::Retry {
+        crate::http::Retry { retries: self.retries, delay: self.retry_delay }
+    }
 }
 
 /// What one [`Writer::write`] did.
@@ -138,12 +144,7 @@ impl Writer {
     }
 
     async fn send_with_retries(&self, body: &str) -> Result<(), RequestError> {
-        let backoff = crate::http::backoff(self.config.retry_delay, self.config.retries);
-        (|| self.send(body))
-            .retry(backoff)
-            .when(|e: &RequestError| e.transient)
-            .notify(|e: &RequestError, wait| tracing::warn!(error = %e, retry_in = ?wait, "InfluxDB write failed; retrying"))
-            .await
+        self.config.retry().run("InfluxDB write", || self.send(body)).await
     }
 
     fn request(&self) -> reqwest::RequestBuilder {

@@ -2,9 +2,8 @@
 //! read from a file or fetched over HTTP (with the clients' retry schedule), for the profiles
 //! that resolve addresses through it (planet_core::inventory).
 
-use crate::http::{backoff, describe, RequestError};
+use crate::http::{describe, RequestError, Retry};
 use anyhow::{Context, Result};
-use backon::Retryable;
 use clap::{Args, ValueEnum};
 use planet_core::{Inventory, InventoryFormat};
 
@@ -43,15 +42,6 @@ impl FormatArg {
             FormatArg::Ndjson => InventoryFormat::NdJson,
         }
     }
-}
-
-/// How the live commands retry a fetch.
-#[derive(Debug, Clone, Copy)]
-pub struct Retry {
-    /// Retries of a transient failure.
-    pub retries: usize,
-    /// First retry delay.
-    pub delay: std::time::Duration,
 }
 
 fn is_url(location: &str) -> bool {
@@ -121,14 +111,7 @@ async fn fetch(url: &str, retry: Retry) -> Result<String> {
         }
         response.text().await.map_err(|e| failed(true, format!("inventory {name}: {}", describe(&e))))
     };
-    let text = attempt
-        .retry(backoff(retry.delay, retry.retries))
-        .when(|e: &RequestError| e.transient)
-        .notify(|e: &RequestError, wait: std::time::Duration| {
-            tracing::warn!(error = %e, retry_in = ?wait, "inventory request failed; retrying");
-        })
-        .await?;
-    Ok(text)
+    Ok(retry.run("inventory request", attempt).await?)
 }
 
 #[cfg(test)]

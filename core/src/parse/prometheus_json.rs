@@ -15,11 +15,13 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+/// An answer of the Prometheus HTTP API. `R` is how `data.result` is read: a JSON value when
+/// its type is not known yet, `Vec<Series>` when only a matrix will do.
 #[derive(Debug, Deserialize)]
-pub(crate) struct Answer {
+pub(crate) struct Answer<R = Value> {
     status: String,
     #[serde(default)]
-    data: Option<Data>,
+    data: Option<Data<R>>,
     #[serde(default, rename = "errorType")]
     error_type: Option<String>,
     #[serde(default)]
@@ -27,21 +29,36 @@ pub(crate) struct Answer {
 }
 
 #[derive(Debug, Deserialize)]
-struct Data {
+pub(crate) struct Data<R> {
     #[serde(rename = "resultType")]
-    result_type: String,
+    pub(crate) result_type: String,
     #[serde(default)]
-    result: Value,
+    pub(crate) result: R,
 }
 
+/// One series of a matrix (`values`) or an instant vector (`value`).
 #[derive(Debug, Deserialize)]
-struct Series {
+pub(crate) struct Series {
     #[serde(default)]
-    metric: BTreeMap<String, String>,
+    pub(crate) metric: BTreeMap<String, String>,
     #[serde(default)]
-    values: Vec<(Value, String)>,
+    pub(crate) values: Vec<(Value, String)>,
     #[serde(default)]
-    value: Option<(Value, String)>,
+    pub(crate) value: Option<(Value, String)>,
+}
+
+impl<R> Answer<R> {
+    /// The data of a successful answer, or the error the answer states, in words.
+    pub(crate) fn into_data(self) -> Result<Data<R>, String> {
+        if self.status != "success" {
+            return Err(format!(
+                "the answer is an error: {}: {}",
+                self.error_type.as_deref().unwrap_or("unknown"),
+                self.error.as_deref().unwrap_or("")
+            ));
+        }
+        self.data.ok_or_else(|| "a successful answer without data".to_string())
+    }
 }
 
 #[derive(Debug, Default)]
@@ -90,23 +107,15 @@ pub(crate) fn time_of(value: &Value) -> Option<i64> {
 }
 
 /// Feeds an answer's samples to the aggregator.
-pub(crate) fn feed(answer: &Answer, ctx: &mut Context<'_>) -> Result<(), LineError> {
-    if answer.status != "success" {
-        let message = format!(
-            "the answer is an error: {}: {}",
-            answer.error_type.as_deref().unwrap_or("unknown"),
-            answer.error.as_deref().unwrap_or("")
-        );
+pub(crate) fn feed(answer: Answer, ctx: &mut Context<'_>) -> Result<(), LineError> {
+    let data = answer.into_data().map_err(|message| {
         let kind = if message.contains("timeout") { ErrorKind::QueryTimeout } else { ErrorKind::QueryFailed };
-        return Err(LineError::new(message).of_kind(kind));
-    }
-    let Some(data) = &answer.data else {
-        return Err(LineError::new("a successful answer without data"));
-    };
+        LineError::new(message).of_kind(kind)
+    })?;
     if data.result_type != "matrix" && data.result_type != "vector" {
         return Err(LineError::new(format!("result type {:?} holds no series", data.result_type)));
     }
-    let series: Vec<Series> = serde_json::from_value(data.result.clone())
+    let series: Vec<Series> = serde_json::from_value(data.result)
         .map_err(|e| LineError::new(format!("invalid {} result: {e}", data.result_type)))?;
     for s in &series {
         for (time, value) in s.values.iter().chain(&s.value) {
@@ -129,7 +138,7 @@ impl LineParser for PrometheusJsonParser {
             return Ok(());
         }
         match serde_json::from_str::<Answer>(line) {
-            Ok(answer) => feed(&answer, ctx),
+            Ok(answer) => feed(answer, ctx),
             Err(e) if e.is_eof() => {
                 self.document = Some(format!("{line}\n"));
                 Ok(())
@@ -143,7 +152,7 @@ impl LineParser for PrometheusJsonParser {
             return Vec::new();
         };
         match serde_json::from_str::<Answer>(&doc) {
-            Ok(answer) => feed(&answer, ctx).err().into_iter().collect(),
+            Ok(answer) => feed(answer, ctx).err().into_iter().collect(),
             Err(e) => vec![LineError { line: Some(e.line() as u64), ..LineError::new(format!("invalid json: {e}")) }],
         }
     }

@@ -238,7 +238,7 @@ impl LineParser for QueryJsonParser {
         if let Some(doc) = self.document.take() {
             // A pretty-printed Prometheus answer starts with a bare `{` too.
             if let Ok(answer) = serde_json::from_str::<super::prometheus_json::Answer>(&doc) {
-                return super::prometheus_json::feed(&answer, ctx).err().into_iter().collect();
+                return super::prometheus_json::feed(answer, ctx).err().into_iter().collect();
             }
             let mut stream = serde_json::Deserializer::from_str(&doc).into_iter::<Response>();
             loop {

@@ -12,7 +12,7 @@
 //! Packets have no column in the tables and are not read.
 
 use super::metrics::{Emit, InventoryLookup, MatchOp, MetricsSpec, Stage, StageFunction, StageTable};
-use super::planet_exporter::{matcher, pairs, strings};
+use super::planet_exporter::{matcher, strings};
 use super::Profile;
 use crate::time::{Duration, SECOND};
 
@@ -45,20 +45,17 @@ fn traffic_stage(counter: &str, direction: &str) -> Stage {
         then_by: None,
         threshold: Some(1000.0),
         table: StageTable::Traffic,
-        emit: Emit {
-            measurement: Some(direction.into()),
-            measurement_label: None,
-            measurement_values: Vec::new(),
-            other_measurement: None,
-            integer: false,
-            field: "bandwidth_bps".into(),
-            tags: pairs(&[
+        emit: Emit::fixed(
+            direction,
+            "bandwidth_bps",
+            &[
                 ("service", "local_hostgroup"),
                 ("address", "local_domain"),
                 ("remote_service", "remote_hostgroup"),
                 ("remote_address", "remote_domain"),
-            ]),
-        },
+            ],
+            false,
+        ),
     }
 }
 
@@ -83,20 +80,17 @@ fn dependency_stage(direction: &str) -> Stage {
         then_by: None,
         threshold: None,
         table: StageTable::Dependency,
-        emit: Emit {
-            measurement: Some(direction.into()),
-            measurement_label: None,
-            measurement_values: Vec::new(),
-            other_measurement: None,
-            integer: true,
-            field: "service_dependency".into(),
-            tags: pairs(&[
+        emit: Emit::fixed(
+            direction,
+            "service_dependency",
+            &[
                 ("service", &local_hostgroup),
                 ("address", &local_domain),
                 (remote_service, &remote_hostgroup),
                 (remote_address, &remote_domain),
-            ]),
-        },
+            ],
+            true,
+        ),
     }
 }
 

@@ -171,6 +171,22 @@ pub struct Emit {
     pub integer: bool,
 }
 
+impl Emit {
+    /// A point of the fixed measurement `measurement` with the value in `field` and the tags
+    /// `[tag, label]`, in the order given.
+    pub fn fixed(measurement: &str, field: &str, tags: &[(&str, &str)], integer: bool) -> Emit {
+        Emit {
+            measurement: Some(measurement.into()),
+            measurement_label: None,
+            measurement_values: Vec::new(),
+            other_measurement: None,
+            field: field.into(),
+            tags: tags.iter().map(|(tag, label)| (tag.to_string(), label.to_string())).collect(),
+            integer,
+        }
+    }
+}
+
 impl MetricsSpec {
     /// Rejects specs that cannot be evaluated: a tick that is not a positive whole number of
     /// milliseconds, an invalid regular expression, an emit that reads a label the grouping drops.

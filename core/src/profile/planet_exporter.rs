@@ -93,15 +93,7 @@ fn dependency_stage(direction: &str) -> Stage {
         then_by: None,
         threshold: None,
         table: StageTable::Dependency,
-        emit: Emit {
-            measurement: Some(direction.into()),
-            measurement_label: None,
-            measurement_values: Vec::new(),
-            other_measurement: None,
-            field: "service_dependency".into(),
-            tags: pairs(&dependency_tags(direction)),
-            integer: true,
-        },
+        emit: Emit::fixed(direction, "service_dependency", &dependency_tags(direction), true),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::cli::{AnalyzeArgs, OutFormat};
 use crate::engine::{EngineOutput, Session};
-use crate::inventory::Retry;
+use crate::http::Retry;
 use crate::output::{print, write_all_or_none};
 use crate::table_print;
 use anyhow::{Context, Result};

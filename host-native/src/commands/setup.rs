@@ -1,7 +1,7 @@
 //! What the live commands share: the profile, windows, schedules and pipeline of the flags.
 
 use crate::cli::LiveArgs;
-use crate::inventory::Retry;
+use crate::http::Retry;
 use crate::job::{Job, WindowLengths};
 use crate::metrics::Metrics;
 use crate::pipeline::Pipeline;

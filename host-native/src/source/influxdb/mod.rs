@@ -15,7 +15,6 @@ use crate::job::JobWindow;
 use crate::schedule::system_now;
 use crate::secret::Secret;
 use anyhow::{bail, Context, Result};
-use backon::Retryable;
 use planet_core::{Duration, Format, Options, Precision, Profile, Timestamp};
 use std::path::Path;
 use std::time::Instant;
@@ -72,6 +71,13 @@ pub struct InfluxConfig {
     pub extra_roots: Vec<reqwest::Certificate>,
     /// InfluxDB 2.x/3.x organization, to look up the DBRP mapping in `check`.
     pub org: Option<String>,
+}
+
+impl InfluxConfig {
+    /// The retry policy of this client's requests.
+    pub fn retry(&self) -> crate::http::Retry {
+        crate::http::Retry { retries: self.retries, delay: self.retry_delay }
+    }
 }
 
 /// The real source.
@@ -230,16 +236,7 @@ impl Source for InfluxSource {
                 let (n, parse) = self.query_once(q, &mut part).await?;
                 Ok::<_, QueryError>((part, n, parse))
             };
-            let backoff = crate::http::backoff(self.config.retry_delay, self.config.retries);
-            let (part, n, parse) = attempt
-                .retry(backoff)
-                .when(|e: &QueryError| e.transient)
-                .notify(|e: &QueryError, wait: std::time::Duration| {
-                    retries += 1;
-                    tracing::warn!(error = %e, retry_in = ?wait, "InfluxDB query failed; retrying");
-                })
-                .await
-                .map_err(anyhow::Error::new)?;
+            let (part, n, parse) = self.config.retry().run_counted("InfluxDB query", &mut retries, attempt).await?;
             tracing::debug!(query = %q, bytes = n, seconds = started.elapsed().as_secs_f64(), "query answered");
             let merge_started = Instant::now();
             total.merge(part)?;

@@ -22,7 +22,6 @@ use crate::finding::Finding;
 use crate::job::JobWindow;
 use crate::secret::Secret;
 use anyhow::{bail, Context, Result};
-use backon::Retryable;
 use clap::{Args, ValueEnum};
 use planet_core::{Duration, Format, Options, Precision, Profile, Timestamp};
 use std::path::PathBuf;
@@ -123,6 +122,13 @@ pub struct PrometheusConfig {
     pub retries: usize,
     /// First retry delay.
     pub retry_delay: std::time::Duration,
+}
+
+impl PrometheusConfig {
+    /// The retry policy of this client's requests.
+    pub fn retry(&self) -> crate::http::Retry {
+        crate::http::Retry { retries: self.retries, delay: self.retry_delay }
+    }
 }
 
 /// The source.
@@ -358,15 +364,7 @@ impl PrometheusSource {
                     message: format!("{}: the answer was cut short: {} (query: {q})", self.where_(), describe(&e)),
                 })
             };
-            let backoff = crate::http::backoff(self.config.retry_delay, self.config.retries);
-            let answer = attempt
-                .retry(backoff)
-                .when(|e: &RequestError| e.transient)
-                .notify(|e: &RequestError, wait: std::time::Duration| {
-                    tracing::warn!(error = %e, retry_in = ?wait, "Prometheus query failed; retrying");
-                })
-                .await
-                .map_err(anyhow::Error::new)?;
+            let answer = self.config.retry().run("Prometheus query", attempt).await?;
             answers.push(answer);
         }
         Ok(answers)
@@ -425,16 +423,7 @@ impl PrometheusSource {
                 let (n, parse) = self.fetch_slice(&q, slice, &mut part).await?;
                 Ok::<_, RequestError>((part, n, parse))
             };
-            let backoff = crate::http::backoff(self.config.retry_delay, self.config.retries);
-            let (part, n, parse) = attempt
-                .retry(backoff)
-                .when(|e: &RequestError| e.transient)
-                .notify(|e: &RequestError, wait: std::time::Duration| {
-                    retries += 1;
-                    tracing::warn!(error = %e, retry_in = ?wait, "Prometheus query failed; retrying");
-                })
-                .await
-                .map_err(anyhow::Error::new)?;
+            let (part, n, parse) = self.config.retry().run_counted("Prometheus query", &mut retries, attempt).await?;
             let merge_started = Instant::now();
             total.merge(part)?;
             parse_seconds += parse + merge_started.elapsed().as_secs_f64();

@@ -12,7 +12,6 @@ use crate::http::{describe, RequestError};
 use crate::job::{Job, JobWindow};
 use crate::source::Fetched;
 use anyhow::{Context, Result};
-use backon::Retryable;
 use planet_core::profile::StageTable;
 use planet_core::pushdown::{federator_points, queries, rules_only, tick_runs};
 use planet_core::{Format, Options, Precision};
@@ -64,16 +63,7 @@ impl PrometheusSource {
                     ("step", seconds_text(tick_ms)),
                 ];
                 let attempt = || async { self.range_answer(&params).await };
-                let backoff = crate::http::backoff(self.config.retry_delay, self.config.retries);
-                let body = attempt
-                    .retry(backoff)
-                    .when(|e: &RequestError| e.transient)
-                    .notify(|e: &RequestError, wait: std::time::Duration| {
-                        retries += 1;
-                        tracing::warn!(error = %e, retry_in = ?wait, "Prometheus query failed; retrying");
-                    })
-                    .await
-                    .map_err(anyhow::Error::new)?;
+                let body = self.config.retry().run_counted("Prometheus query", &mut retries, attempt).await?;
                 queries_sent += 1;
                 bytes += body.len() as u64;
                 let started = Instant::now();
