@@ -150,6 +150,14 @@ def main():
                     sys.exit(f"FAIL - {name}: once --source influxdb --profile planet-exporter {job} differs from the "
                              f"vector\n--- got\n{''.join(got.get(job, []))}--- want\n{want}")
             print(f"ok - {name}: raw metrics written into a real influxd, read back with --profile planet-exporter, equal the vector")
+            # check looks for the profile's own measurements, in whichever shape they were written.
+            result = subprocess.run([args.bin, "check", "--profile", "planet-exporter", "--influxdb-addr", influx.url,
+                                     "--out", work, "--log-disable-colors"], capture_output=True, text=True)
+            text = result.stdout + result.stderr
+            found = re.findall(r"ok: measurement (\S+): newest point", text)
+            if result.returncode != 0 or not found or "problem:" in text:
+                sys.exit(f"FAIL - {name}: check --profile planet-exporter on the influxd (exit {result.returncode}):\n{text}")
+            print(f"ok - {name}: check --profile planet-exporter finds the raw metrics ({', '.join(found)})")
     # check: the server answers; backfilled samples are older than its 5-minute look, which it says.
     with promlib.Prometheus(series_of(os.path.join(cases[0], "input.lp"))) as prom:
         result = subprocess.run([args.bin, "check", "--source", "prometheus", "--prometheus-addr", prom.url,

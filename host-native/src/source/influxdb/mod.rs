@@ -268,18 +268,34 @@ impl Source for InfluxSource {
         }
         found.push(Finding::Ok(format!("database {db:?} is readable")));
         let now = system_now();
-        let measurements =
-            profile.traffic.iter().map(|r| &r.measurement).chain(profile.dependency.iter().map(|r| &r.measurement));
-        for m in measurements {
-            found.push(match self.query_json(&query::newest_point(m)).await {
-                Err(e) => Finding::Problem(format!("measurement {m}: {e}")),
+        // Raw exporter metrics live in one of several shapes (a measurement per metric, or
+        // Telegraf's one wide measurement): only all of them empty is a problem.
+        let alternatives = profile.metrics.is_some();
+        let mut empty = Vec::new();
+        for m in query::checked_measurements(profile) {
+            match self.query_json(&query::newest_point(&m)).await {
+                Err(e) => found.push(Finding::Problem(format!("measurement {m}: {e}"))),
                 Ok(v) => match v.pointer("/results/0/series/0/values/0/0").and_then(|t| t.as_i64()) {
                     Some(t) => {
                         let age = (now.0 - t) / 1_000_000_000;
-                        Finding::Ok(format!("measurement {m}: newest point {} ({age} s ago)", Timestamp(t)))
+                        found
+                            .push(Finding::Ok(format!("measurement {m}: newest point {} ({age} s ago)", Timestamp(t))));
                     }
-                    None => Finding::Problem(format!("measurement {m}: no point at all")),
+                    None if alternatives => empty.push(m),
+                    None => found.push(Finding::Problem(format!("measurement {m}: no point at all"))),
                 },
+            }
+        }
+        if alternatives && !empty.is_empty() {
+            let any = found.iter().any(|f| matches!(f, Finding::Ok(m) if m.starts_with("measurement ")));
+            let list = empty.join(", ");
+            found.push(if any {
+                Finding::Note(format!("no point in {list} (the metrics are stored in the other shape)"))
+            } else {
+                Finding::Problem(format!(
+                    "profile {:?}: no point in any of its measurements ({list}); are planet-exporter's metrics written to database {db:?}?",
+                    profile.name
+                ))
             });
         }
         found

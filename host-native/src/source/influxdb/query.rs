@@ -110,17 +110,7 @@ fn raw_metric_queries(
         Job::Dependency => StageTable::Dependency,
     };
     let lookback = spec.offset.0 + spec.stages.iter().map(|s| s.range.0).max().unwrap_or(0);
-    // A metric is its own measurement only where a value field can hold its samples (Contiv's
-    // counters are fields of `httpjson_svcstats`, never measurements).
-    let mut measurements: Vec<&str> = spec
-        .stages
-        .iter()
-        .filter(|s| s.table == table && !spec.value_fields.is_empty())
-        .map(|s| s.metric.as_str())
-        .collect();
-    // Telegraf's metric_version 2 keeps every metric as a field of one measurement.
-    measurements.extend(spec.wide_measurement.as_deref());
-    measurements.dedup();
+    let measurements = metric_measurements(spec, Some(table));
     let start = Timestamp(window.start.0.saturating_sub(lookback));
     let mut out = Vec::new();
     for m in measurements {
@@ -136,6 +126,36 @@ fn raw_metric_queries(
     out
 }
 
+/// The measurements raw exporter metrics are stored in, for one table's stages or all of them.
+fn metric_measurements(spec: &MetricsSpec, table: Option<StageTable>) -> Vec<&str> {
+    // A metric is its own measurement only where a value field can hold its samples (Contiv's
+    // counters are fields of `httpjson_svcstats`, never measurements).
+    let mut measurements: Vec<&str> = spec
+        .stages
+        .iter()
+        .filter(|s| table.is_none_or(|t| s.table == t) && !spec.value_fields.is_empty())
+        .map(|s| s.metric.as_str())
+        .collect();
+    // Telegraf's metric_version 2 keeps every metric as a field of one measurement.
+    measurements.extend(spec.wide_measurement.as_deref());
+    let mut seen = std::collections::HashSet::new();
+    measurements.retain(|m| seen.insert(*m));
+    measurements
+}
+
+/// `check`: the measurements the profile reads, each looked at for its newest point.
+pub fn checked_measurements(profile: &Profile) -> Vec<String> {
+    match &profile.metrics {
+        Some(spec) => metric_measurements(spec, None).into_iter().map(str::to_string).collect(),
+        None => profile
+            .traffic
+            .iter()
+            .map(|r| r.measurement.clone())
+            .chain(profile.dependency.iter().map(|r| r.measurement.clone()))
+            .collect(),
+    }
+}
+
 /// `check`: is the database readable at all?
 pub const ANY_MEASUREMENT: &str = "SHOW MEASUREMENTS LIMIT 1";
 
@@ -147,6 +167,16 @@ pub fn newest_point(measurement: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_looks_at_the_profiles_own_measurements() {
+        let federator = checked_measurements(&Profile::default());
+        assert_eq!(federator, ["ingress", "egress", "upstream", "downstream"]);
+        let exporter = checked_measurements(&Profile::planet_exporter());
+        assert_eq!(exporter, ["planet_traffic_bytes_total", "planet_upstream", "planet_downstream", "prometheus"]);
+        // Contiv's counters are fields of one measurement, never measurements of their own.
+        assert_eq!(checked_measurements(&Profile::contiv_svcstats()), ["httpjson_svcstats"]);
+    }
     use crate::job::WindowLengths;
 
     fn window(job: Job, end: &str) -> JobWindow {
