@@ -23,6 +23,7 @@ use crate::job::JobWindow;
 use crate::secret::Secret;
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
+use planet_core::profile::MetricsSpec;
 use planet_core::{Duration, Format, Options, Precision, Profile, Timestamp};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -235,6 +236,28 @@ fn slices(start: Timestamp, end: Timestamp, slice: Duration) -> Vec<Slice> {
 }
 
 /// The metrics a profile's stages read, each once.
+/// The Prometheus metrics a profile reads, or why it reads none: no metric stages, or stages
+/// whose metrics are fields of an InfluxDB measurement (Contiv's counters, written by Telegraf's
+/// httpjson input), which no Prometheus holds under those names.
+fn prometheus_metrics(profile: &Profile) -> Result<(&MetricsSpec, Vec<String>)> {
+    let metrics = metric_names(profile);
+    let Some(spec) = profile.metrics.as_ref().filter(|_| !metrics.is_empty()) else {
+        bail!(
+            "profile {:?} computes nothing from Prometheus metrics: use --profile planet-exporter (or a profile with metric stages) with --source prometheus",
+            profile.name
+        );
+    };
+    if spec.value_fields.is_empty() {
+        bail!(
+            "profile {:?} reads {} as fields of the InfluxDB measurement {:?}, not as Prometheus metrics: use --source influxdb with it",
+            profile.name,
+            metrics.join(", "),
+            spec.wide_measurement.as_deref().unwrap_or("")
+        );
+    }
+    Ok((spec, metrics))
+}
+
 fn metric_names(profile: &Profile) -> Vec<String> {
     let mut names: Vec<String> =
         profile.metrics.iter().flat_map(|m| m.stages.iter().map(|s| s.metric.clone())).collect();
@@ -404,13 +427,7 @@ impl Source for PrometheusSource {
 impl PrometheusSource {
     /// Every raw sample of the profile's metrics over the window and its lookback, in slices.
     async fn fetch_raw(&self, window: &JobWindow, engine: &Engine, options: &Options) -> Result<Fetched> {
-        let metrics = metric_names(&options.profile);
-        if metrics.is_empty() {
-            bail!(
-                "profile {:?} computes nothing from Prometheus metrics: use --profile planet-exporter (or a profile with metric stages) with --source prometheus",
-                options.profile.name
-            );
-        }
+        let (_, metrics) = prometheus_metrics(&options.profile)?;
         let q = selector(&metrics);
         let start = Timestamp(window.start.0.saturating_sub(lookback(&options.profile).0));
         let mut total = Session::mergeable(engine, options.clone());
@@ -457,14 +474,13 @@ impl PrometheusSource {
                 "Prometheus 3 leaves the start of a range open; planet-bq evaluates ranges as Prometheus 2.x (and planet-federator against it) did: both ends included".into(),
             ));
         }
-        let metrics = metric_names(profile);
-        if metrics.is_empty() {
-            found.push(Finding::Problem(format!(
-                "profile {:?} reads no Prometheus metric: use --profile planet-exporter with --source prometheus",
-                profile.name
-            )));
-            return found;
-        }
+        let metrics = match prometheus_metrics(profile) {
+            Ok((_, metrics)) => metrics,
+            Err(e) => {
+                found.push(Finding::Problem(format!("{e:#}")));
+                return found;
+            }
+        };
         for metric in &metrics {
             // Samples per series over the last 5 minutes tell the scrape interval.
             let q = format!("max(count_over_time({{__name__=\"{metric}\"}}[5m]))");
@@ -493,6 +509,16 @@ impl PrometheusSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_profiles_of_prometheus_metrics_are_read_from_prometheus() {
+        let (_, metrics) = prometheus_metrics(&Profile::planet_exporter()).expect("planet-exporter reads metrics");
+        assert_eq!(metrics, ["planet_downstream", "planet_traffic_bytes_total", "planet_upstream"]);
+        let error = format!("{:#}", prometheus_metrics(&Profile::default()).expect_err("the federator's points"));
+        assert!(error.contains("computes nothing from Prometheus metrics"), "{error}");
+        let error = format!("{:#}", prometheus_metrics(&Profile::contiv_svcstats()).expect_err("InfluxDB fields"));
+        assert!(error.contains("\"httpjson_svcstats\"") && error.contains("--source influxdb"), "{error}");
+    }
 
     #[test]
     fn slices_partition_the_window_without_overlap_and_include_its_start() {

@@ -30,12 +30,7 @@ impl PrometheusSource {
         engine: &Engine,
         options: &Options,
     ) -> Result<Fetched> {
-        let Some(spec) = &options.profile.metrics else {
-            anyhow::bail!(
-                "profile {:?} computes nothing from Prometheus metrics: use --profile planet-exporter (or a profile with metric stages) with --source prometheus",
-                options.profile.name
-            );
-        };
+        let (spec, _) = super::prometheus_metrics(&options.profile)?;
         let stages = queries(&options.profile)?;
         let table = match window.job {
             Job::Traffic => StageTable::Traffic,
