@@ -74,6 +74,34 @@ pub async fn load(args: &InventoryArgs, retry: Retry) -> Result<Option<Inventory
     }
 }
 
+/// How `run` reads the inventory again before each window, as planet-exporter reloads its own:
+/// a host added to the inventory names its addresses from the next window on.
+#[derive(Debug, Clone)]
+pub struct Reload {
+    /// The inventory flags.
+    pub args: InventoryArgs,
+    /// How a URL is retried.
+    pub retry: Retry,
+}
+
+impl Reload {
+    /// Replaces `current` with the inventory as it is now; one that cannot be read is reported
+    /// and the one read before is kept, so that a flaky inventory server stops no window.
+    pub async fn refresh(&self, current: &mut Option<Inventory>) {
+        match load(&self.args, self.retry).await {
+            Ok(Some(inventory)) => {
+                tracing::debug!(hosts = inventory.hosts().len(), "inventory read again");
+                *current = Some(inventory);
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(
+                error = %format!("{e:#}"),
+                "the inventory could not be read again; this window uses the one read before"
+            ),
+        }
+    }
+}
+
 /// [`load`] for the commands that run without an async runtime (`analyze`).
 pub fn load_blocking(args: &InventoryArgs, retry: Retry) -> Result<Option<Inventory>> {
     match &args.inventory {
@@ -122,6 +150,37 @@ mod tests {
     fn a_shown_url_keeps_no_credentials_or_query() {
         assert_eq!(shown("https://u:secret@inv.example/hosts?token=abc#x"), "https://inv.example/hosts");
         assert_eq!(shown("not a url"), "the inventory URL");
+    }
+
+    #[tokio::test]
+    async fn run_reads_the_inventory_again_and_keeps_the_last_good_one() {
+        let dir = std::env::temp_dir().join(format!("planet-bq-inventory-reload-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("hosts.ndjson");
+        let host = |ip: &str, group: &str| {
+            format!("{{\"ip_address\": \"{ip}\", \"domain\": \"\", \"hostgroup\": \"{group}\"}}\n")
+        };
+        let reload = Reload {
+            args: InventoryArgs { inventory: Some(path.display().to_string()), inventory_format: FormatArg::Auto },
+            retry: Retry { retries: 0, delay: std::time::Duration::from_millis(1) },
+        };
+        let group_of = |inventory: &Option<Inventory>, ip: &str| {
+            inventory.as_ref().and_then(|i| i.resolve(ip)).map(|h| h.hostgroup.clone())
+        };
+        std::fs::write(&path, host("10.0.0.1", "api")).expect("write");
+        let mut current = None;
+        reload.refresh(&mut current).await;
+        assert_eq!(group_of(&current, "10.0.0.1").as_deref(), Some("api"));
+        assert_eq!(group_of(&current, "10.0.0.2"), None);
+        // A host added between windows names its address from the next window on.
+        std::fs::write(&path, host("10.0.0.1", "api") + &host("10.0.0.2", "db")).expect("write");
+        reload.refresh(&mut current).await;
+        assert_eq!(group_of(&current, "10.0.0.2").as_deref(), Some("db"));
+        // An inventory broken meanwhile leaves the last good one in use.
+        std::fs::write(&path, "{not json\n").expect("write");
+        reload.refresh(&mut current).await;
+        assert_eq!(group_of(&current, "10.0.0.2").as_deref(), Some("db"));
+        std::fs::remove_dir_all(&dir).expect("clean up");
     }
 
     #[test]

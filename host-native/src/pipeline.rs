@@ -47,6 +47,8 @@ pub struct Pipeline<S, K> {
     pub profile: Profile,
     /// The inventory of `--inventory`, read when the command started.
     pub inventory: Option<planet_core::Inventory>,
+    /// `run`: read the inventory again before each window.
+    pub inventory_reload: Option<crate::inventory::Reload>,
     /// Window lengths.
     pub lengths: WindowLengths,
     /// Per-window timeout (`--cron-job-timeout-second`).
@@ -115,6 +117,9 @@ impl<S: Source, K: Sink> Pipeline<S, K> {
     pub async fn run_window(&mut self, window: JobWindow) -> Result<WindowReport> {
         let started = Instant::now();
         let started_at = system_now();
+        if let Some(reload) = &self.inventory_reload {
+            reload.refresh(&mut self.inventory).await;
+        }
         if let Some(state) = &mut self.state {
             let previous = state.state().job(window.job).incomplete.get(&window.end).cloned();
             if let Some(p) = previous {
@@ -300,6 +305,7 @@ mod tests {
             engine: Engine::Native,
             profile: Profile::planet_federator(),
             inventory: None,
+            inventory_reload: None,
             lengths: WindowLengths::default(),
             timeout: std::time::Duration::from_secs(60),
             metrics: Metrics::new(),

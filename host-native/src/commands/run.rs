@@ -24,6 +24,10 @@ pub async fn run(args: RunArgs) -> Result<()> {
     let args = args.live;
     let metrics = Metrics::new();
     let mut pipeline = pipeline(&args, metrics.clone()).await?;
+    if args.inventory.inventory.is_some() {
+        let retry = crate::http::Retry { retries: args.retries, delay: args.retry_delay_std()? };
+        pipeline.inventory_reload = Some(crate::inventory::Reload { args: args.inventory.clone(), retry });
+    }
     start_metrics(&args, &metrics).await?;
     let scheduler = Scheduler {
         schedules: vec![schedule(&args, Job::Traffic)?, schedule(&args, Job::Dependency)?],

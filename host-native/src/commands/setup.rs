@@ -89,6 +89,7 @@ pub async fn pipeline(args: &LiveArgs, metrics: Metrics) -> Result<LivePipeline>
         engine: args.engine.load()?,
         profile,
         inventory,
+        inventory_reload: None,
         lengths,
         timeout: std::time::Duration::from_secs(args.cron_job_timeout_second.max(1)),
         metrics,
