@@ -7,6 +7,11 @@ CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
 DEPS_TARGETS := deps-rust
+# The debug planet-bq the suites run. It is built by the same cargo invocation as `make unit`:
+# dev-dependencies (proptest, ...) turn on features of shared dependencies (serde, tokio,
+# num-traits, ...), and a plain `cargo build -p planet-bq` would resolve them differently and
+# compile most of the dependency tree (wasmtime, tonic) a second time.
+DEBUG_BIN = $(CARGO) test --workspace --no-run --quiet
 TEST_TARGETS :=
 include $(sort $(wildcard tests/make/*.mk))
 include $(sort $(wildcard make/*.mk))

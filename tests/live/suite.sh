@@ -24,7 +24,10 @@ ok() { echo "ok - $*"; }
 fail() { echo "FAIL - $*" >&2; fails=$((fails + 1)); exit 1; }
 
 echo "# building planet-bq"
-bin=$(cargo build -q -p planet-bq --message-format=json | jq -r 'select(.executable != null) | .executable' | tail -1)
+# The same cargo invocation as `make unit` (see DEBUG_BIN in the Makefile): no second build of
+# the dependencies with other features.
+bin=$(cargo test -q --workspace --no-run --message-format=json |
+  jq -r 'select(.executable != null and .target.name == "planet-bq" and .target.kind == ["bin"]) | .executable' | tail -1)
 [ -x "$bin" ] || fail "no planet-bq binary"
 
 influx=$(bash "$scripts/influxd.sh" start "$work/influxd" --auth)

@@ -17,17 +17,17 @@ vectors-exporter-check: deps-prometheus deps-influxdb ## Regenerate the exporter
 TEST_TARGETS += test-prometheus-source
 .PHONY: test-prometheus-source
 test-prometheus-source: deps-prometheus ## once/backfill/check --source prometheus against a real Prometheus equal the exporter vectors
-	$(CARGO) build -p planet-bq
+	$(DEBUG_BIN)
 	$(PYTHON) tests/live/prometheus_source.py --bin $(VECTORS_TARGET_DIR)/debug/planet-bq
 
 TEST_TARGETS += test-federate
 .PHONY: test-federate
 test-federate: deps-prometheus deps-influxdb ## federate: a real Prometheus into a real influxd equals planet-federator's queries; once on it equals --source prometheus; a restarted influxd loses nothing
-	$(CARGO) build -p planet-bq
+	$(DEBUG_BIN)
 	$(PYTHON) tests/live/federate.py --bin $(VECTORS_TARGET_DIR)/debug/planet-bq
 
 TEST_TARGETS += test-prometheus-remote-write
 .PHONY: test-prometheus-remote-write
 test-prometheus-remote-write: deps-prometheus deps-influxdb ## A real Prometheus scraping for ~100 s, remote_write into a real influxd: --source influxdb --profile planet-exporter rows == --source prometheus rows (raw and push-down)
-	$(CARGO) build -p planet-bq
+	$(DEBUG_BIN)
 	$(PYTHON) tests/live/prometheus_remote_write.py --bin $(VECTORS_TARGET_DIR)/debug/planet-bq

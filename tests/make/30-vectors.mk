@@ -23,5 +23,5 @@ vectors-contiv-check: ## Recompute the contiv-* and inventory-* vectors from the
 	$(PYTHON) tests/oracle/contiv_vectors.py --check
 
 parity: deps-influxdb ## planet-bq analyze vs InfluxDB's own answers on a generated fleet (real influxd)
-	$(CARGO) build -p planet-bq
+	$(DEBUG_BIN)
 	$(PYTHON) tests/oracle/parity.py --bin $(VECTORS_TARGET_DIR)/debug/planet-bq

@@ -5,11 +5,11 @@ TEST_TARGETS += test-robustness
 .PHONY: test-robustness
 
 test-robustness: ## Replay every robustness case against the debug planet-bq (full-disk cases need root for tmpfs)
-	$(CARGO) build -p planet-bq
+	$(DEBUG_BIN)
 	bash tests/robustness/run.sh $(ROBUSTNESS_TARGET_DIR)/debug/planet-bq
 	python3 tests/robustness/fuzz_cli.py --planet-bq $(ROBUSTNESS_TARGET_DIR)/debug/planet-bq --seed 1 --runs 300
 
 .PHONY: fuzz-cli
 fuzz-cli: ## Fuzz whole `analyze` runs (files, flags, chunked stdin) for FUZZ_SECONDS (default 600), random seed; not part of make test
-	$(CARGO) build -p planet-bq
+	$(DEBUG_BIN)
 	python3 tests/robustness/fuzz_cli.py --planet-bq $(ROBUSTNESS_TARGET_DIR)/debug/planet-bq --seed $$RANDOM --seconds $(or $(FUZZ_SECONDS),600)

@@ -6,7 +6,7 @@ test-wasm-node: wasm ## Node tests of the Node package: every vector, chunked pu
 	node --test host-wasm/tests/api.test.mjs host-wasm/tests/vectors.test.mjs host-wasm/tests/all-windows.test.mjs
 
 test-three-way: wasm wasm-abi ## Every vector through the native core, wasmtime and Node: byte-identical NDJSON
-	$(CARGO) build -p planet-bq
+	$(DEBUG_BIN)
 	PLANET_BQ=$(WASM_TARGET_DIR)/debug/planet-bq node --test host-wasm/tests/three-way.test.mjs
 
 bench-wasm: wasm wasm-abi ## Throughput natively, under wasmtime and under Node; browser .wasm size (BENCHMARKS.md)

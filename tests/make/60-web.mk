@@ -11,7 +11,7 @@ deps-web: ## Chromium (Debian package) and the npm packages of web/ and tests/we
 	bash tests/scripts/ensure-web.sh
 
 test-web: web ## Browser tests of the page: vectors, what-if vs analyze, downloads, graph, baseline, errors, 100 MB
-	$(CARGO) build -p planet-bq
+	$(DEBUG_BIN)
 	PLANET_BQ=$(WEB_TARGET_DIR)/debug/planet-bq node --test --test-concurrency=1 tests/web/model.test.mjs tests/web/view.test.mjs tests/web/page.test.mjs
 
 serve-web: web ## Serve the page on http://127.0.0.1:8000/
