@@ -25,3 +25,7 @@ bench-exporter: bench-deps ## planet-exporter profile vs planet-federator profil
 bench-prometheus-fetch: bench-deps deps-prometheus ## --source prometheus raw vs push-down on fleets in a real Prometheus; exporter memory per series at 10k/100k series
 	$(CARGO) build --release -p planet-bq
 	$(PYTHON) tests/bench/prometheus_fetch.py --planet-bq $(TARGET_DIR)/release/planet-bq --memory $(BENCH_ARGS)
+
+.PHONY: bench-build-units
+bench-build-units: ## Compile units of make test's cargo builds, and which a plain `cargo build -p planet-bq` would compile again (nothing is built)
+	$(PYTHON) tests/bench/build_units.py --compare 'cargo build -p planet-bq'
