@@ -211,55 +211,20 @@ impl Writer {
 mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     /// A stand-in server: answers with the statuses given in turn (then 204) and records each
     /// request's head and body.
     async fn server(statuses: Vec<u16>) -> (String, Arc<Mutex<Vec<(String, String)>>>) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
-        let url = format!("http://{}", listener.local_addr().expect("address"));
         let seen = Arc::new(Mutex::new(Vec::new()));
         let record = seen.clone();
-        tokio::spawn(async move {
-            let mut statuses = statuses.into_iter();
-            loop {
-                let Ok((mut stream, _)) = listener.accept().await else { return };
-                let mut data = Vec::new();
-                let mut buf = [0u8; 65536];
-                let (head_end, length) = loop {
-                    let n = stream.read(&mut buf).await.unwrap_or(0);
-                    if n == 0 {
-                        break (data.len(), 0);
-                    }
-                    data.extend_from_slice(&buf[..n]);
-                    if let Some(pos) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-                        let head = String::from_utf8_lossy(&data[..pos]).to_lowercase();
-                        let length = head
-                            .lines()
-                            .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
-                            .unwrap_or(0usize);
-                        break (pos + 4, length);
-                    }
-                };
-                while data.len() < head_end + length {
-                    let n = stream.read(&mut buf).await.unwrap_or(0);
-                    if n == 0 {
-                        break;
-                    }
-                    data.extend_from_slice(&buf[..n]);
-                }
-                let head = String::from_utf8_lossy(&data[..head_end.min(data.len())]).to_string();
-                let body = String::from_utf8_lossy(&data[head_end.min(data.len())..]).to_string();
-                record.lock().expect("lock").push((head, body));
-                let status = statuses.next().unwrap_or(204);
-                let answer = if status == 204 { String::new() } else { r#"{"error":"nope"}"#.to_string() };
-                let response = format!(
-                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
-                    answer.len()
-                );
-                let _ = stream.write_all(response.as_bytes()).await;
-            }
-        });
+        let mut statuses = statuses.into_iter();
+        let url = crate::test_server::serve(move |request| {
+            let body = String::from_utf8_lossy(&request.body).into_owned();
+            record.lock().expect("lock").push((request.head, body));
+            let status = statuses.next().unwrap_or(204);
+            (status, if status == 204 { String::new() } else { r#"{"error":"nope"}"#.to_string() })
+        })
+        .await;
         (url, seen)
     }
 

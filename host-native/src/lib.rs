@@ -20,3 +20,5 @@ pub mod source;
 pub mod state;
 pub mod table_print;
 pub mod temp_files;
+#[cfg(test)]
+mod test_server;

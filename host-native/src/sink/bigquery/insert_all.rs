@@ -130,60 +130,26 @@ mod tests {
     use crate::sink::{Rows, Sink};
     use std::sync::Arc;
     use std::sync::Mutex;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     /// A stand-in BigQuery that answers 413 to insertAll requests of more than `max` rows and
     /// records the size of those it accepts; queries find nothing.
     async fn payload_limited_server(max: usize) -> (String, Arc<Mutex<Vec<usize>>>) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
-        let url = format!("http://{}", listener.local_addr().expect("address"));
         let accepted = Arc::new(Mutex::new(Vec::new()));
         let record = accepted.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut stream, _)) = listener.accept().await else { return };
-                let mut data = Vec::new();
-                let mut buf = [0u8; 65536];
-                let (head_end, length) = loop {
-                    let n = stream.read(&mut buf).await.expect("reads");
-                    data.extend_from_slice(&buf[..n]);
-                    if let Some(pos) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-                        let head = String::from_utf8_lossy(&data[..pos]).to_lowercase();
-                        let length = head
-                            .lines()
-                            .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
-                            .unwrap_or(0usize);
-                        break (pos + 4, length);
-                    }
-                };
-                while data.len() < head_end + length {
-                    let n = stream.read(&mut buf).await.expect("reads");
-                    data.extend_from_slice(&buf[..n]);
-                }
-                let head = String::from_utf8_lossy(&data[..head_end]).to_string();
-                let body: serde_json::Value = serde_json::from_slice(&data[head_end..]).unwrap_or_default();
-                let (status, answer) = if head.contains("/queries") {
-                    ("200 OK", r#"{"jobComplete":true,"rows":[]}"#.to_string())
-                } else {
-                    let rows = body["rows"].as_array().map_or(0, Vec::len);
-                    if rows > max {
-                        (
-                            "413 Payload Too Large",
-                            r#"{"error":{"code":413,"message":"Request payload size exceeds the limit","errors":[]}}"#
-                                .to_string(),
-                        )
-                    } else {
-                        record.lock().expect("lock").push(rows);
-                        ("200 OK", r#"{"kind":"bigquery#tableDataInsertAllResponse"}"#.to_string())
-                    }
-                };
-                let response = format!(
-                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
-                    answer.len()
-                );
-                let _ = stream.write_all(response.as_bytes()).await;
+        let url = crate::test_server::serve(move |request| {
+            if request.head.contains("/queries") {
+                return (200, r#"{"jobComplete":true,"rows":[]}"#.to_string());
             }
-        });
+            let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_default();
+            let rows = body["rows"].as_array().map_or(0, Vec::len);
+            if rows > max {
+                let error = r#"{"error":{"code":413,"message":"Request payload size exceeds the limit","errors":[]}}"#;
+                return (413, error.to_string());
+            }
+            record.lock().expect("lock").push(rows);
+            (200, r#"{"kind":"bigquery#tableDataInsertAllResponse"}"#.to_string())
+        })
+        .await;
         (url, accepted)
     }
 

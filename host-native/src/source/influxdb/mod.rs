@@ -342,31 +342,18 @@ mod tests {
 
     /// Like [`recording_server`], but the first `failures` requests get a 503.
     async fn flaky_server(failures: usize) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
-        let url = format!("http://{}", listener.local_addr().expect("address"));
         let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let record = heads.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut stream, _)) = listener.accept().await else { return };
-                let mut buf = vec![0u8; 65536];
-                let n = stream.read(&mut buf).await.unwrap_or(0);
-                let text = String::from_utf8_lossy(&buf[..n]).to_string();
-                record.lock().expect("lock").push(text.split("\r\n\r\n").next().unwrap_or("").to_string());
-                let seen = record.lock().expect("lock").len();
-                let (status, body) = if seen <= failures {
-                    ("503 Service Unavailable", r#"{"error":"overloaded"}"#)
-                } else {
-                    ("200 OK", r#"{"results":[{"statement_id":0}]}"#)
-                };
-                let answer = format!(
-                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = stream.write_all(answer.as_bytes()).await;
+        let url = crate::test_server::serve(move |request| {
+            let mut seen = record.lock().expect("lock");
+            seen.push(request.head);
+            if seen.len() <= failures {
+                (503, r#"{"error":"overloaded"}"#.to_string())
+            } else {
+                (200, r#"{"results":[{"statement_id":0}]}"#.to_string())
             }
-        });
+        })
+        .await;
         (url, heads)
     }
 
