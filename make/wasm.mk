@@ -5,7 +5,7 @@ WASM_OUT := $(WASM_TARGET_DIR)/wasm32-unknown-unknown/wasm-release
 WASM_OPT := node host-wasm/node_modules/binaryen/bin/wasm-opt
 # wasm-opt must accept what rustc's wasm32 target emits by default.
 WASM_OPT_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-	--enable-mutable-globals --enable-multivalue --enable-reference-types
+	--enable-mutable-globals --enable-multivalue --enable-reference-types --enable-simd
 # planet-bq embeds the module found here when it is built (host-native/build.rs).
 export PLANET_BQ_WASM_ABI := $(WASM_OUT)/planet_wasm_abi.wasm
 
