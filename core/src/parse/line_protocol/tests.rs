@@ -6,7 +6,7 @@ use crate::profile::Profile;
 use crate::time::{Duration, Precision, HOUR};
 
 fn tags_of(line: &str) -> Vec<(String, String)> {
-    let doubled = double_backslash_pairs_in_key(line);
+    let doubled = double_backslash_pairs_in_key(line, series_end(line.as_bytes()));
     let parsed = parse_lines(doubled.as_deref().unwrap_or(line)).next().expect("a line").expect("valid");
     let tags = parsed.series.tag_set.expect("tags").iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     tags
@@ -21,9 +21,37 @@ fn backslashes_in_tags_stay_literal_as_influxdb_1x_stores_them() {
 
 #[test]
 fn backslash_pairs_in_string_fields_are_left_to_the_field_rules() {
-    assert_eq!(double_backslash_pairs_in_key(r#"m,t=a s="x\\y" 1"#), None);
-    assert_eq!(double_backslash_pairs_in_key(r"m,t=a\\b s=1 1").as_deref(), Some(r"m,t=a\\\\b s=1 1"));
-    assert_eq!(double_backslash_pairs_in_key(r"m,t=a\ \\b s=1 1").as_deref(), Some(r"m,t=a\ \\\\b s=1 1"));
+    let doubled = |line: &str| double_backslash_pairs_in_key(line, series_end(line.as_bytes()));
+    assert_eq!(doubled(r#"m,t=a s="x\\y" 1"#), None);
+    assert_eq!(doubled(r"m,t=a\\b s=1 1").as_deref(), Some(r"m,t=a\\\\b s=1 1"));
+    assert_eq!(doubled(r"m,t=a\ \\b s=1 1").as_deref(), Some(r"m,t=a\ \\\\b s=1 1"));
+    assert_eq!(doubled(r"m,t=a\\").as_deref(), Some(r"m,t=a\\\\"), "no space: the whole line is the key");
+    assert_eq!(doubled(r"m,t=a\\\ b=\\ 1").as_deref(), Some(r"m,t=a\\\\\ b=\\\\ 1"));
+    assert_eq!(doubled(r"m,t=a\ b s=\\ 1"), None, "the pair is after the key");
+}
+
+/// The first version of the check: the first `\\` pair anywhere in the line, then whether an
+/// unescaped space comes before it (an odd run of backslashes escapes the byte after it).
+fn pair_in_key_by_search(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    let Some(first) = bytes.windows(2).position(|w| w == b"\\\\") else {
+        return false;
+    };
+    let escaped = |pos: usize| bytes[..pos].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1;
+    !bytes[..first].iter().enumerate().any(|(i, &b)| b == b' ' && !escaped(i))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn backslash_pairs_are_found_in_the_key_exactly_as_a_search_of_the_line_finds_them(
+        line in prop::collection::vec(prop::sample::select(&["a", r"\\", " ", "=", ",", "é", r"\"][..]), 0..12)
+    ) {
+        let line = line.concat();
+        let found = double_backslash_pairs_in_key(&line, series_end(line.as_bytes())).is_some();
+        prop_assert_eq!(found, pair_in_key_by_search(&line), "{:?}", line);
+    }
 }
 
 #[test]
