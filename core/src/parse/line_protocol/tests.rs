@@ -272,3 +272,64 @@ fn integers_parse_like_the_standard_library_within_and_beyond_range() {
         assert_eq!(parse_i64(text.as_bytes()), None, "{text:?}");
     }
 }
+
+const SERIES: [&str; 9] = [
+    "ingress,service=a,remote_service=b",
+    "ingress,service=a,remote_service=b,x=y",
+    r"ingress,service=a\ b,remote_service=c",
+    r"ingress,service=a\\b,remote_service=c",
+    "egress,address=10.0.0.1,service=c",
+    "upstream,service=a,upstream_service=d",
+    "downstream,service=a,downstream_service=é",
+    "ingress,service=,remote_service=b",
+    "other,k=v",
+];
+const FIELDS: [&str; 6] = [
+    "bandwidth_bps=1.5",
+    "bandwidth_bps=2i",
+    "bandwidth_bps=3e2",
+    "service_dependency=1i",
+    "bandwidth_bps=\"s\"",
+    "f=1",
+];
+
+/// What the aggregator makes of `lines`, and the error of each line; read by one parser, or by
+/// a fresh parser (an empty series cache) for every line.
+fn tables_of(lines: &[String], fresh_parser_per_line: bool) -> (crate::aggregate::Tables, Vec<Option<String>>) {
+    let spec = WindowSpec { at: None, traffic_window: Duration(HOUR), dependency_window: Duration(HOUR) };
+    let profile = Profile::planet_federator();
+    let mut aggregator = Aggregator::new(profile.clone(), spec);
+    let mut parser = LineProtocolParser::default();
+    let mut errors = Vec::new();
+    for line in lines {
+        let mut ctx = Context {
+            aggregator: &mut aggregator,
+            precision: Precision::Auto,
+            profile: &profile,
+            max_record_bytes: usize::MAX,
+        };
+        if fresh_parser_per_line {
+            parser = LineProtocolParser::default();
+        }
+        errors.push(parser.line(line, &mut ctx).err().map(|e| e.message));
+    }
+    (aggregator.tables(), errors)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    /// Lines of a few series in any order (repeated, interleaved, with keys that are prefixes
+    /// of others, escaped or not): one parser, whose series cache remembers them, gives the
+    /// same tables and the same errors as a fresh parser for every line.
+    #[test]
+    fn the_series_cache_changes_no_result(
+        picks in prop::collection::vec((0..SERIES.len(), 0..FIELDS.len(), 0..3i64), 1..80)
+    ) {
+        let lines: Vec<String> = picks
+            .iter()
+            .map(|&(s, f, t)| format!("{} {} {}", SERIES[s], FIELDS[f], 1_795_349_886_000_000_000 + t * 30_000_000_000))
+            .collect();
+        prop_assert_eq!(tables_of(&lines, false), tables_of(&lines, true));
+    }
+}
