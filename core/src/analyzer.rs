@@ -261,6 +261,28 @@ impl Analyzer {
                 }
             }
         }
+        // The complete lines of the chunk are checked as UTF-8 in one pass; only when that
+        // fails is each line checked alone (to report the bad ones and read the others).
+        let whole_lines = memchr::memrchr(b'\n', data).map(|last| (last, std::str::from_utf8(&data[..last])));
+        if let Some((last, Ok(text))) = whole_lines {
+            let mut rest = text;
+            loop {
+                let (line, after) = match memchr::memchr(b'\n', rest.as_bytes()) {
+                    Some(pos) => (&rest[..pos], Some(&rest[pos + 1..])),
+                    None => (rest, None),
+                };
+                if line.len() > max {
+                    self.too_long(line.as_bytes(), max)?;
+                } else {
+                    self.text_line(line)?;
+                }
+                match after {
+                    Some(after) => rest = after,
+                    None => break,
+                }
+            }
+            data = &data[last + 1..];
+        }
         while let Some(pos) = memchr::memchr(b'\n', data) {
             if pos > max {
                 self.too_long(&data[..pos], max)?;
@@ -376,6 +398,26 @@ impl Analyzer {
                 return self.report(&name, line_no, LineError::new(message), &lossy);
             }
         };
+        self.parse_line(text, line_no)
+    }
+
+    /// A line already known to be UTF-8, as [`Self::line`] reads it.
+    fn text_line(&mut self, text: &str) -> Result<()> {
+        let Some(input) = self.input.as_mut() else {
+            return Ok(());
+        };
+        input.line += 1;
+        self.stats.lines += 1;
+        let line_no = input.line;
+        let mut text = text.strip_suffix('\r').unwrap_or(text);
+        if line_no == 1 {
+            text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+        }
+        self.parse_line(text, line_no)
+    }
+
+    /// Gives a line to the input's parser (chosen at its first non-empty line).
+    fn parse_line(&mut self, text: &str, line_no: u64) -> Result<()> {
         if line_no == TEXT_CHECK_LINES {
             self.check_text(false)?;
         }

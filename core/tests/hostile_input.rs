@@ -120,6 +120,36 @@ fn one_bad_line_among_good_ones_stays_a_warning() {
 }
 
 #[test]
+fn lines_read_alike_whether_a_chunk_holds_many_lines_or_a_piece_of_one() {
+    // A byte order mark, CRLF endings, maybe one line that is not UTF-8 (at its byte 3), and a
+    // last line without a newline.
+    let crlf = POINT.replace('\n', "\r\n");
+    for bad_line in [false, true] {
+        let mut input = b"\xEF\xBB\xBF".to_vec();
+        input.extend_from_slice(crlf.repeat(3).as_bytes());
+        if bad_line {
+            input.extend_from_slice(b"caf\xe9\n");
+        }
+        input.extend_from_slice(POINT.repeat(4).as_bytes());
+        input.extend_from_slice(POINT.trim_end().as_bytes());
+        for chunk in [1, 3, 50, 1 << 20] {
+            let a = run("mixed.lp", &input, chunk, Options::default()).expect("read");
+            let case = format!("chunk {chunk}, bad line {bad_line}");
+            assert_eq!(a.stats.lines, 8 + u64::from(bad_line), "{case}");
+            assert_eq!(a.stats.skipped_lines, u64::from(bad_line), "{case}");
+            assert_eq!(a.stats.aggregate.points, 8, "{case}: the BOM and the CRs are not part of the points");
+            assert_eq!(a.traffic.len(), 1, "{case}: one series");
+            if bad_line {
+                let w = a.warnings[0].to_string();
+                assert!(w.starts_with("mixed.lp:4: invalid utf-8 at byte 3"), "{case}: {w}");
+            } else {
+                assert!(a.warnings.is_empty(), "{case}: {:?}", a.warnings);
+            }
+        }
+    }
+}
+
+#[test]
 fn an_input_of_which_no_line_is_readable_is_an_error() {
     let garbage = "this is not\nan export at all\n";
     let error = run("notes.txt", garbage.as_bytes(), 4, Options::default()).expect_err("nothing readable");

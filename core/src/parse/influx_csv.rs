@@ -9,6 +9,7 @@
 use super::{check_traffic_value, parse_number, split_tag_list, Context, CsvSplitter, LineError, LineParser};
 use crate::point::{AggregateColumn, AggregateValues, FieldValue, PointView};
 use crate::time::parse_time_text;
+use std::cell::Cell;
 
 #[derive(Debug, Default)]
 pub(crate) struct InfluxCsvParser {
@@ -26,13 +27,35 @@ pub(crate) struct InfluxCsvParser {
 
 struct CsvPoint<'a> {
     parser: &'a InfluxCsvParser,
+    /// The last number cell read, by column: a raw row's traffic value is read twice, once
+    /// to check its type and once by the aggregator, and parsing it was a visible cost.
+    last_number: Cell<Option<(usize, Option<f64>)>>,
 }
 
-impl CsvPoint<'_> {
-    fn column(&self, key: &str) -> Option<&str> {
+impl<'a> CsvPoint<'a> {
+    fn new(parser: &'a InfluxCsvParser) -> Self {
+        CsvPoint { parser, last_number: Cell::new(None) }
+    }
+
+    fn column_index(&self, key: &str) -> Option<usize> {
         let p = self.parser;
         let i = p.columns.iter().position(|c| c == key)?;
-        p.cells.get(i).map(String::as_str)
+        (i < p.cells.len()).then_some(i)
+    }
+
+    fn column(&self, key: &str) -> Option<&str> {
+        self.column_index(key).map(|i| self.parser.cells[i].as_str())
+    }
+
+    fn number(&self, i: usize) -> Option<f64> {
+        match self.last_number.get() {
+            Some((column, number)) if column == i => number,
+            _ => {
+                let number = parse_number(&self.parser.cells[i]);
+                self.last_number.set(Some((i, number)));
+                number
+            }
+        }
     }
 }
 
@@ -49,11 +72,12 @@ impl PointView for CsvPoint<'_> {
     }
 
     fn field(&self, key: &str) -> Option<FieldValue<'_>> {
-        let text = self.column(key)?;
+        let i = self.column_index(key)?;
+        let text = self.parser.cells[i].as_str();
         if text.is_empty() {
             return None;
         }
-        Some(match parse_number(text) {
+        Some(match self.number(i) {
             Some(v) => FieldValue::Float(v),
             None => match text {
                 "true" => FieldValue::Boolean(true),
@@ -131,9 +155,9 @@ impl LineParser for InfluxCsvParser {
                     kind.store(&mut values, parse_number(cell));
                 }
             }
-            ctx.aggregator.observe_aggregate(&CsvPoint { parser: self }, &values, time);
+            ctx.aggregator.observe_aggregate(&CsvPoint::new(self), &values, time);
         } else {
-            let point = CsvPoint { parser: self };
+            let point = CsvPoint::new(self);
             check_traffic_value(&point, ctx.profile)?;
             ctx.aggregator.observe_point(&point, time);
         }

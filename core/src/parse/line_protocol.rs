@@ -8,17 +8,15 @@
 //! whenever the fast path accepts a line, the crate reads the very same point from it.
 
 use super::{wrong_type, Context, LineError, LineParser};
-use crate::aggregate::{FxBuild, SeriesHandle};
+use crate::aggregate::SeriesHandle;
 use crate::point::{FieldValue, PointView};
 use crate::profile::Profile;
-use std::collections::HashMap;
 
 mod fast_path;
+mod series_cache;
 use fast_path::*;
+use series_cache::SeriesCache;
 
-/// At most this many series keys are remembered; the cache starts over when full, so memory
-/// stays bounded whatever the number of series.
-const MAX_CACHED_SERIES: usize = 1 << 16;
 use influxdb_line_protocol::{parse_lines, FieldValue as LpValue, ParsedLine};
 
 #[derive(Debug, Default)]
@@ -29,7 +27,7 @@ pub(crate) struct LineProtocolParser {
     fields: Vec<((usize, usize), FastValue)>,
     /// Series keys (the text before the first space) of lines the fast path read, with the
     /// end of their measurement and what the aggregator made of them.
-    series: HashMap<Box<[u8]>, (usize, SeriesHandle), FxBuild>,
+    series: SeriesCache,
 }
 
 /// Refuses field values InfluxDB refuses on write (`invalid float` for a literal past f64's
@@ -145,19 +143,6 @@ impl LineProtocolParser {
         }
         parse_i64(&b[i + 1..])
     }
-
-    /// Remembers what the aggregator made of a series, keyed by its raw text.
-    fn remember(&mut self, key: &[u8], measurement_end: usize, handle: SeriesHandle) {
-        match self.series.get_mut(key) {
-            Some(entry) => *entry = (measurement_end, handle),
-            None => {
-                if self.series.len() >= MAX_CACHED_SERIES {
-                    self.series.clear();
-                }
-                self.series.insert(key.into(), (measurement_end, handle));
-            }
-        }
-    }
 }
 
 /// Where the series key (measurement and tags) of a line ends: at the first space that no
@@ -266,11 +251,14 @@ fn is_export_statement(line: &str) -> bool {
 /// `unescapeTag` replaces only `\,` `\=` `\ `), so `a\\b` is stored with both backslashes. The
 /// `influxdb_line_protocol` crate (IOx rules) reads `\\` as one backslash. Doubling every `\\` pair
 /// of the series key (up to the first unescaped space) makes the crate read what 1.x stores.
-/// `None` when the key holds no such pair (the common case: no copy).
-fn double_backslash_pairs_in_key(line: &str) -> Option<String> {
+/// `None` when the key holds no such pair (the common case: no copy). `key_end` is
+/// [`series_end`] of the line (`None`: the key runs to the end of the line).
+fn double_backslash_pairs_in_key(line: &str, key_end: Option<usize>) -> Option<String> {
     let bytes = line.as_bytes();
-    let first = memchr::memmem::find(bytes, b"\\\\")?;
-    if memchr::memchr(b' ', &bytes[..first]).is_some_and(|space| !is_escaped(bytes, space)) {
+    let key = &bytes[..key_end.unwrap_or(bytes.len())];
+    // Most keys hold no backslash at all: one SIMD search, no substring finder built per line.
+    let first = memchr::memchr(b'\\', key)?;
+    if !key[first..].windows(2).any(|pair| pair == b"\\\\") {
         return None;
     }
     let mut out = String::with_capacity(line.len() + 8);
@@ -295,11 +283,6 @@ fn double_backslash_pairs_in_key(line: &str) -> Option<String> {
     Some(out)
 }
 
-/// Whether the byte at `pos` follows an escaping backslash (an odd run of backslashes).
-fn is_escaped(bytes: &[u8], pos: usize) -> bool {
-    bytes[..pos].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1
-}
-
 impl LineParser for LineProtocolParser {
     fn line(&mut self, line: &str, ctx: &mut Context<'_>) -> Result<(), LineError> {
         let trimmed = line.trim_start();
@@ -307,13 +290,14 @@ impl LineParser for LineProtocolParser {
             return Ok(());
         }
         let key_end = series_end(line.as_bytes());
-        let cached = key_end.and_then(|end| self.series.get(&line.as_bytes()[..end]).copied());
+        let cached = key_end.and_then(|end| self.series.find(&line.as_bytes()[..end]));
+        let cached_id = cached.map(|(id, ..)| id);
         let to_nanos = |raw: i64| {
             ctx.precision.to_nanos(raw).ok_or_else(|| LineError::new(format!("timestamp {raw} is out of range")))
         };
         // Keys holding `\\` pairs are read with 1.x's rules (see `double_backslash_pairs_in_key`):
         // such rare lines bypass the fast path and the series cache and go to the crate doubled.
-        if let Some(doubled) = double_backslash_pairs_in_key(line) {
+        if let Some(doubled) = double_backslash_pairs_in_key(line, key_end) {
             let Some(parsed) = parse_lines(&doubled).next() else {
                 return Ok(());
             };
@@ -326,27 +310,27 @@ impl LineParser for LineProtocolParser {
         // A series seen before whose group is known: only its fields and time are read. The
         // series key was read (by the fast path or the crate) when it was remembered, and the
         // crate reads a series key the same way whatever follows it.
-        if let (Some(end), Some((measurement_end, mut handle))) = (key_end, cached) {
+        if let (Some(end), Some((id, measurement_end, mut handle))) = (key_end, cached) {
             if !handle.needs_tags() {
                 if let Some(raw) = self.fast_fields(line, end) {
                     let time = to_nanos(raw)?;
                     self.tags.clear();
                     let point = FastPoint { line, measurement_end, parser: self };
                     ctx.aggregator.observe_point_tracked(&point, time, &mut handle);
-                    if cached.is_some_and(|(_, h)| h != handle) {
-                        self.remember(&line.as_bytes()[..end], measurement_end, handle);
+                    if cached.is_some_and(|(_, _, h)| h != handle) {
+                        self.series.set_handle(id, handle);
                     }
                     return Ok(());
                 }
             }
         }
-        let mut handle = cached.map_or(SeriesHandle::Unresolved, |(_, h)| h);
+        let mut handle = cached.map_or(SeriesHandle::Unresolved, |(_, _, h)| h);
         if let Some((measurement_end, end, raw)) = self.fast(line) {
             let time = to_nanos(raw)?;
             let point = FastPoint { line, measurement_end, parser: self };
             ctx.aggregator.observe_point_tracked(&point, time, &mut handle);
             if key_end == Some(end) {
-                self.remember(&line.as_bytes()[..end], measurement_end, handle);
+                self.series.remember(cached_id, &line.as_bytes()[..end], measurement_end, handle);
             }
             return Ok(());
         }
@@ -360,7 +344,7 @@ impl LineParser for LineProtocolParser {
         // series text is exactly the key found above.
         if let Some(end) = key_end.filter(|&end| key_reads_as(&line[..end], &parsed)) {
             // The measurement end is not used on the cached path (the handle is resolved).
-            self.remember(&line.as_bytes()[..end], 0, handle);
+            self.series.remember(cached_id, &line.as_bytes()[..end], 0, handle);
         }
         Ok(())
     }

@@ -10,23 +10,30 @@ use crate::error::ErrorKind;
 use crate::point::{AggregateColumn, AggregateValues, FieldValue, PointView};
 use crate::time::{parse_time_text, Precision};
 use serde::Deserialize;
-use serde_json::Value;
 use std::collections::BTreeMap;
 
+mod cells;
+use cells::{Cell, Rows, Text};
+
+// The answer is read in place: names, tags and string cells borrow from the line unless they
+// hold an escape, and the rows of a series are one flat list of cells. Building a
+// `serde_json::Value` per cell cost an allocation per string and made the allocator most of
+// the time of this format.
+
 #[derive(Debug, Deserialize)]
-struct Response {
-    #[serde(default)]
-    results: Vec<StatementResult>,
+struct Response<'a> {
+    #[serde(default, borrow)]
+    results: Vec<StatementResult<'a>>,
     #[serde(default)]
     error: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
-struct StatementResult {
+struct StatementResult<'a> {
     #[serde(default)]
     statement_id: Option<u64>,
-    #[serde(default)]
-    series: Vec<Series>,
+    #[serde(default, borrow)]
+    series: Vec<Series<'a>>,
     #[serde(default)]
     error: Option<String>,
     #[serde(default)]
@@ -34,15 +41,15 @@ struct StatementResult {
 }
 
 #[derive(Debug, Deserialize)]
-struct Series {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    tags: BTreeMap<String, String>,
-    #[serde(default)]
-    columns: Vec<String>,
-    #[serde(default)]
-    values: Vec<Vec<Value>>,
+struct Series<'a> {
+    #[serde(default, borrow)]
+    name: Text<'a>,
+    #[serde(default, borrow)]
+    tags: BTreeMap<Text<'a>, Text<'a>>,
+    #[serde(default, borrow)]
+    columns: Vec<Text<'a>>,
+    #[serde(default, borrow)]
+    values: Rows<'a>,
 }
 
 #[derive(Debug, Default)]
@@ -58,59 +65,59 @@ pub(crate) struct QueryJsonParser {
     document_too_long: bool,
 }
 
-struct JsonPoint<'a> {
-    series: &'a Series,
-    row: &'a [Value],
+struct JsonPoint<'s, 'a> {
+    series: &'s Series<'a>,
+    row: &'s [Cell<'a>],
 }
 
-impl PointView for JsonPoint<'_> {
+impl PointView for JsonPoint<'_, '_> {
     fn measurement(&self) -> &str {
-        &self.series.name
+        self.series.name.as_str()
     }
 
     fn tag(&self, key: &str) -> Option<&str> {
         if let Some(v) = self.series.tags.get(key) {
-            return Some(v);
+            return Some(v.as_str());
         }
-        let i = self.series.columns.iter().position(|c| c == key)?;
+        let i = self.series.columns.iter().position(|c| c.as_str() == key)?;
         self.row.get(i)?.as_str()
     }
 
     fn field(&self, key: &str) -> Option<FieldValue<'_>> {
-        let i = self.series.columns.iter().position(|c| c == key)?;
+        let i = self.series.columns.iter().position(|c| c.as_str() == key)?;
         match self.row.get(i)? {
-            Value::Number(n) => Some(match (n.as_i64(), n.as_u64()) {
+            Cell::Number(n) => Some(match (n.as_i64(), n.as_u64()) {
                 (Some(v), _) if !n.is_f64() => FieldValue::Integer(v),
                 (_, Some(v)) if !n.is_f64() => FieldValue::Unsigned(v),
                 _ => FieldValue::Float(n.as_f64()?),
             }),
-            Value::Bool(b) => Some(FieldValue::Boolean(*b)),
-            Value::String(s) => Some(FieldValue::String(s)),
-            Value::Null | Value::Array(_) | Value::Object(_) => None,
+            Cell::Bool(b) => Some(FieldValue::Boolean(*b)),
+            Cell::String(s) => Some(FieldValue::String(s.as_str())),
+            Cell::Null | Cell::Nested(_) => None,
         }
     }
 
     fn for_each_tag(&self, visit: &mut dyn FnMut(&str, &str)) {
         for (k, v) in &self.series.tags {
-            visit(k, v);
+            visit(k.as_str(), v.as_str());
         }
         for (column, cell) in self.series.columns.iter().zip(self.row) {
-            if column == "time" {
+            if column.as_str() == "time" {
                 continue;
             }
             match cell {
-                Value::String(s) => visit(column, s),
-                Value::Number(n) => visit(column, &n.to_string()),
+                Cell::String(s) => visit(column.as_str(), s.as_str()),
+                Cell::Number(n) => visit(column.as_str(), &n.to_string()),
                 _ => {}
             }
         }
     }
 }
 
-fn time_of(value: Option<&Value>, precision: Precision) -> Option<i64> {
+fn time_of(value: Option<&Cell<'_>>, precision: Precision) -> Option<i64> {
     match value? {
-        Value::Number(n) => precision.to_nanos(n.as_i64()?),
-        Value::String(s) => parse_time_text(s, precision),
+        Cell::Number(n) => precision.to_nanos(n.as_i64()?),
+        Cell::String(s) => parse_time_text(s.as_str(), precision),
         _ => None,
     }
 }
@@ -126,7 +133,7 @@ fn server_error_kind(error: &str) -> ErrorKind {
 }
 
 impl QueryJsonParser {
-    fn feed(&mut self, response: Response, ctx: &mut Context<'_>) -> Result<(), LineError> {
+    fn feed(&mut self, response: Response<'_>, ctx: &mut Context<'_>) -> Result<(), LineError> {
         if let Some(error) = response.error {
             return Err(LineError::new(format!("the answer is an error: {error}")).of_kind(server_error_kind(&error)));
         }
@@ -144,20 +151,20 @@ impl QueryJsonParser {
     }
 }
 
-fn feed_series(series: &Series, ctx: &mut Context<'_>) -> Result<(), LineError> {
-    let time_column = series.columns.iter().position(|c| c == "time");
+fn feed_series(series: &Series<'_>, ctx: &mut Context<'_>) -> Result<(), LineError> {
+    let time_column = series.columns.iter().position(|c| c.as_str() == "time");
     let aggregates: Vec<Option<AggregateColumn>> = series
         .columns
         .iter()
         .enumerate()
-        .map(|(i, c)| if Some(i) == time_column { None } else { AggregateColumn::classify(c) })
+        .map(|(i, c)| if Some(i) == time_column { None } else { AggregateColumn::classify(c.as_str()) })
         .collect();
     let is_aggregate = aggregates.iter().any(Option::is_some);
     // A row of the wrong type is left out and the rest of the series still read: the first
     // such row is reported once the series is done, with how many there were.
     let mut wrong_type: Option<(usize, LineError)> = None;
     let mut wrong_rows = 0usize;
-    for (index, row) in series.values.iter().enumerate() {
+    for (index, row) in series.values.rows().enumerate() {
         if row.len() != series.columns.len() {
             return Err(LineError::new(format!(
                 "series {:?} has a row of {} values for {} columns",
@@ -221,7 +228,7 @@ impl LineParser for QueryJsonParser {
         if line.trim().is_empty() {
             return Ok(());
         }
-        match serde_json::from_str::<Response>(line) {
+        match serde_json::from_str::<Response<'_>>(line) {
             Ok(response) => self.feed(response, ctx),
             Err(e) if e.is_eof() && self.lines_seen == 1 => {
                 // Not one object per line: a pretty-printed document, read as a whole at the end.
@@ -240,7 +247,7 @@ impl LineParser for QueryJsonParser {
             if let Ok(answer) = serde_json::from_str::<super::prometheus_json::Answer>(&doc) {
                 return super::prometheus_json::feed(answer, ctx).err().into_iter().collect();
             }
-            let mut stream = serde_json::Deserializer::from_str(&doc).into_iter::<Response>();
+            let mut stream = serde_json::Deserializer::from_str(&doc).into_iter::<Response<'_>>();
             loop {
                 match stream.next() {
                     None => break,

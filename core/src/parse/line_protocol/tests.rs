@@ -6,7 +6,7 @@ use crate::profile::Profile;
 use crate::time::{Duration, Precision, HOUR};
 
 fn tags_of(line: &str) -> Vec<(String, String)> {
-    let doubled = double_backslash_pairs_in_key(line);
+    let doubled = double_backslash_pairs_in_key(line, series_end(line.as_bytes()));
     let parsed = parse_lines(doubled.as_deref().unwrap_or(line)).next().expect("a line").expect("valid");
     let tags = parsed.series.tag_set.expect("tags").iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     tags
@@ -21,9 +21,37 @@ fn backslashes_in_tags_stay_literal_as_influxdb_1x_stores_them() {
 
 #[test]
 fn backslash_pairs_in_string_fields_are_left_to_the_field_rules() {
-    assert_eq!(double_backslash_pairs_in_key(r#"m,t=a s="x\\y" 1"#), None);
-    assert_eq!(double_backslash_pairs_in_key(r"m,t=a\\b s=1 1").as_deref(), Some(r"m,t=a\\\\b s=1 1"));
-    assert_eq!(double_backslash_pairs_in_key(r"m,t=a\ \\b s=1 1").as_deref(), Some(r"m,t=a\ \\\\b s=1 1"));
+    let doubled = |line: &str| double_backslash_pairs_in_key(line, series_end(line.as_bytes()));
+    assert_eq!(doubled(r#"m,t=a s="x\\y" 1"#), None);
+    assert_eq!(doubled(r"m,t=a\\b s=1 1").as_deref(), Some(r"m,t=a\\\\b s=1 1"));
+    assert_eq!(doubled(r"m,t=a\ \\b s=1 1").as_deref(), Some(r"m,t=a\ \\\\b s=1 1"));
+    assert_eq!(doubled(r"m,t=a\\").as_deref(), Some(r"m,t=a\\\\"), "no space: the whole line is the key");
+    assert_eq!(doubled(r"m,t=a\\\ b=\\ 1").as_deref(), Some(r"m,t=a\\\\\ b=\\\\ 1"));
+    assert_eq!(doubled(r"m,t=a\ b s=\\ 1"), None, "the pair is after the key");
+}
+
+/// The first version of the check: the first `\\` pair anywhere in the line, then whether an
+/// unescaped space comes before it (an odd run of backslashes escapes the byte after it).
+fn pair_in_key_by_search(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    let Some(first) = bytes.windows(2).position(|w| w == b"\\\\") else {
+        return false;
+    };
+    let escaped = |pos: usize| bytes[..pos].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1;
+    !bytes[..first].iter().enumerate().any(|(i, &b)| b == b' ' && !escaped(i))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn backslash_pairs_are_found_in_the_key_exactly_as_a_search_of_the_line_finds_them(
+        line in prop::collection::vec(prop::sample::select(&["a", r"\\", " ", "=", ",", "é", r"\"][..]), 0..12)
+    ) {
+        let line = line.concat();
+        let found = double_backslash_pairs_in_key(&line, series_end(line.as_bytes())).is_some();
+        prop_assert_eq!(found, pair_in_key_by_search(&line), "{:?}", line);
+    }
 }
 
 #[test]
@@ -242,5 +270,66 @@ fn integers_parse_like_the_standard_library_within_and_beyond_range() {
     assert_eq!(parse_i64(b"99999999999999999999"), None);
     for text in ["", "-", "1a", "+1", "--1", " 1"] {
         assert_eq!(parse_i64(text.as_bytes()), None, "{text:?}");
+    }
+}
+
+const SERIES: [&str; 9] = [
+    "ingress,service=a,remote_service=b",
+    "ingress,service=a,remote_service=b,x=y",
+    r"ingress,service=a\ b,remote_service=c",
+    r"ingress,service=a\\b,remote_service=c",
+    "egress,address=10.0.0.1,service=c",
+    "upstream,service=a,upstream_service=d",
+    "downstream,service=a,downstream_service=é",
+    "ingress,service=,remote_service=b",
+    "other,k=v",
+];
+const FIELDS: [&str; 6] = [
+    "bandwidth_bps=1.5",
+    "bandwidth_bps=2i",
+    "bandwidth_bps=3e2",
+    "service_dependency=1i",
+    "bandwidth_bps=\"s\"",
+    "f=1",
+];
+
+/// What the aggregator makes of `lines`, and the error of each line; read by one parser, or by
+/// a fresh parser (an empty series cache) for every line.
+fn tables_of(lines: &[String], fresh_parser_per_line: bool) -> (crate::aggregate::Tables, Vec<Option<String>>) {
+    let spec = WindowSpec { at: None, traffic_window: Duration(HOUR), dependency_window: Duration(HOUR) };
+    let profile = Profile::planet_federator();
+    let mut aggregator = Aggregator::new(profile.clone(), spec);
+    let mut parser = LineProtocolParser::default();
+    let mut errors = Vec::new();
+    for line in lines {
+        let mut ctx = Context {
+            aggregator: &mut aggregator,
+            precision: Precision::Auto,
+            profile: &profile,
+            max_record_bytes: usize::MAX,
+        };
+        if fresh_parser_per_line {
+            parser = LineProtocolParser::default();
+        }
+        errors.push(parser.line(line, &mut ctx).err().map(|e| e.message));
+    }
+    (aggregator.tables(), errors)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    /// Lines of a few series in any order (repeated, interleaved, with keys that are prefixes
+    /// of others, escaped or not): one parser, whose series cache remembers them, gives the
+    /// same tables and the same errors as a fresh parser for every line.
+    #[test]
+    fn the_series_cache_changes_no_result(
+        picks in prop::collection::vec((0..SERIES.len(), 0..FIELDS.len(), 0..3i64), 1..80)
+    ) {
+        let lines: Vec<String> = picks
+            .iter()
+            .map(|&(s, f, t)| format!("{} {} {}", SERIES[s], FIELDS[f], 1_795_349_886_000_000_000 + t * 30_000_000_000))
+            .collect();
+        prop_assert_eq!(tables_of(&lines, false), tables_of(&lines, true));
     }
 }
