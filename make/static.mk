@@ -7,7 +7,7 @@ STATIC_BIN := $(abspath $(or $(CARGO_TARGET_DIR),target))/$(STATIC_TARGET)/stati
 DEPS_TARGETS += deps-static
 .PHONY: deps-static static
 
-deps-static: ## Rust's x86_64-unknown-linux-musl target and musl-gcc (musl-tools), for `make static`
+deps-static: ## Rust's x86_64-unknown-linux-musl target, musl-gcc (musl-tools), file and readelf, for `make static` and its test
 	bash tests/scripts/ensure-musl.sh
 
 static: deps-static ## The static (musl) binary of the container image, without the wasm engine: <target dir>/x86_64-unknown-linux-musl/static/planet-bq

@@ -3,5 +3,5 @@
 TEST_TARGETS += test-static
 .PHONY: test-static
 
-test-static: static ## The static binary: no dynamic dependency (file, ldd, readelf), --version, analyze of two vectors byte-equal to their expected tables, --engine wasm refused
+test-static: static deps-influxdb ## The static binary: no shared library (file, ldd, readelf), --version, analyze of two vectors byte-equal to their tables, once over https (rustls, ring) from a real influxd, --engine wasm refused
 	bash tests/packaging/static.sh $(STATIC_BIN)
