@@ -24,7 +24,8 @@ description=$(file -b "$bin")
 libs=$(ldd "$bin" 2>&1 || true)
 [[ $libs == *"not a dynamic executable"* || $libs == *"statically linked"* ]] || fail "ldd: $libs"
 if readelf -d "$bin" | grep -q NEEDED; then fail "readelf: needs $(readelf -d "$bin" | grep NEEDED)"; fi
-ok "static: file says '${description%%,*}, ...', ldd and readelf find no shared library"
+kind=$(grep -o -e 'static-pie linked' -e 'statically linked' <<<"$description")
+ok "static: file says '$kind', ldd says '$(xargs <<<"$libs")', readelf finds no NEEDED library"
 
 version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' "$root/Cargo.toml")
 out=$("$bin" --version)
