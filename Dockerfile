@@ -1,24 +1,19 @@
 # planet-bq in a container: a static binary (musl) on a minimal base, running as a non-root user.
 #   docker build -t planet-bq:0.1.0 .
 #   docker run --rm planet-bq:0.1.0 --version
-# deploy/kubernetes/ runs this image. The README says what was and was not tested of it.
+# deploy/kubernetes/ runs this image. The README ("Installing", "Container") says what was and
+# was not tested of it.
 
-# Stage 1: the static binary, built as `make build` builds it (with the wasm engine's module
-# embedded, so `--engine wasm` works in the image too).
+# Stage 1: the static binary, built by `make static`: the same command, target and profile
+# that `make test-static` builds and tests (x86_64-unknown-linux-musl, profile `static`,
+# without the wasm engine: `--engine wasm` is refused in the image).
 FROM rust:1.95-bookworm AS build
-RUN apt-get update \
- && apt-get install -y --no-install-recommends musl-tools \
- && rm -rf /var/lib/apt/lists/*
-RUN rustup target add x86_64-unknown-linux-musl wasm32-unknown-unknown
-ENV CARGO_TARGET_DIR=/target \
-    CC_x86_64_unknown_linux_musl=musl-gcc \
-    CARGO_PROFILE_RELEASE_STRIP=debuginfo \
-    PLANET_BQ_WASM_ABI=/target/wasm32-unknown-unknown/wasm-release/planet_wasm_abi.wasm
+ENV CARGO_TARGET_DIR=/target
 WORKDIR /src
 COPY . .
-RUN cargo build --locked -p planet-wasm-abi --target wasm32-unknown-unknown --profile wasm-release \
- && cargo build --locked --release -p planet-bq --target x86_64-unknown-linux-musl \
- && cp /target/x86_64-unknown-linux-musl/release/planet-bq /planet-bq \
+# `make static` installs what it needs first (tests/scripts/ensure-musl.sh: the musl target, musl-tools).
+RUN make static \
+ && cp /target/x86_64-unknown-linux-musl/static/planet-bq /planet-bq \
  && /planet-bq --version \
  && if readelf -d /planet-bq | grep -q NEEDED; then echo 'not static' >&2; exit 1; fi
 

@@ -10,7 +10,9 @@ fn main() {
     println!("cargo:rerun-if-env-changed=PLANET_BQ_WASM_ABI");
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let mut module = "None".to_string();
-    if let Some(path) = std::env::var_os("PLANET_BQ_WASM_ABI") {
+    // Without the wasm engine (`--no-default-features`) there is nothing to run the module.
+    let engine = std::env::var_os("CARGO_FEATURE_WASM_ENGINE").is_some();
+    if let Some(path) = std::env::var_os("PLANET_BQ_WASM_ABI").filter(|_| engine) {
         let path = PathBuf::from(path);
         // Rebuild when the module changes (and, while it is missing, on every build until it appears).
         println!("cargo:rerun-if-changed={}", path.display());

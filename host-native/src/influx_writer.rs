@@ -106,6 +106,17 @@ impl Writer {
         self.pending.len()
     }
 
+    /// The points waiting for a retry, as line protocol, oldest first.
+    pub fn pending_lines(&self) -> impl Iterator<Item = &str> {
+        self.pending.iter().map(String::as_str)
+    }
+
+    /// From now on one request per batch, no retry: for a last attempt that must end soon
+    /// (stopping on a signal, within the service manager's stop timeout).
+    pub fn stop_retrying(&mut self) {
+        self.config.retries = 0;
+    }
+
     /// Writes earlier pending points, then `lines` (one point each), in batches.
     pub async fn write(&mut self, lines: Vec<String>) -> WriteSummary {
         let mut summary = WriteSummary::default();

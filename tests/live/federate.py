@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """`planet-bq federate` between a real Prometheus 2.x and a real influxd 1.x.
 
-The samples of an exporter vector (tests/vectors/exporter-*/input.lp) are loaded into a
-throwaway Prometheus (promtool blocks); `planet-bq federate --from --to` writes every tick of
-their time range into a throwaway influxd over the v1 `/write` API. Then:
+The samples of an exporter vector (tests/vectors/exporter-fleet/input.lp) and of a bigger fleet
+made up in federate_fleet.py (eight hostgroups, 64 traffic and 64 dependency groups, and what
+planet-federator's queries leave out) are loaded into a throwaway Prometheus (promtool blocks);
+`planet-bq federate --from --to` writes every tick of their time range into a throwaway influxd
+over the v1 `/write` API. Then:
 
 1. the points read back from influxd are exactly planet-federator's: for every tick t, its
    three PromQL queries (tests/oracle/promql/) evaluated by Prometheus at t - 15s, mapped as
@@ -11,7 +13,8 @@ their time range into a throwaway influxd over the v1 `/write` API. Then:
    other direction `unknown`; its tags, empty ones left out; `bandwidth_bps` float,
    `service_dependency` integer 1; time t);
 2. `planet-bq once all` (default profile) on that influxd writes the same rows as
-   `planet-bq once all --source prometheus` straight from Prometheus;
+   `planet-bq once all --source prometheus` straight from Prometheus (at least 50 traffic rows
+   and 50 dependency rows, so the comparison covers many groups);
 3. with influxd stopped when the run starts and started again while the first write is being
    retried, the run still writes every point (nothing lost).
 
@@ -36,6 +39,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "oracle"))
 sys.path.insert(0, HERE)
 import influxlib  # noqa: E402
 import promlib  # noqa: E402
+from federate_fleet import fleet  # noqa: E402
 from prometheus_source import outputs, read, series_of  # noqa: E402
 
 VECTOR = os.path.join(ROOT, "tests", "vectors", "exporter-fleet")
@@ -164,7 +168,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bin", required=True, help="the planet-bq binary")
     args = parser.parse_args()
-    series = series_of(os.path.join(VECTOR, "input.lp"))
+    series = series_of(os.path.join(VECTOR, "input.lp")) + fleet()
     times = [ms for s in series for ms, _ in s["samples"]]
     # Every tick whose ranges ([t - 45s, t - 15s]) can hold a sample.
     first = (min(times) // TICK_MS + 1) * TICK_MS
@@ -200,10 +204,11 @@ def main():
         got, expected = outputs(via_influx), outputs(direct)
         if got != expected:
             fail(f"once on federate's points differs from once --source prometheus\n--- via influxdb\n{got}\n--- direct\n{expected}")
-        rows = sum(text.count("\n") for job in expected.values() for text in job)
-        if rows == 0:
-            fail("no rows at all: the comparison proves nothing")
-        print(f"ok - once (default profile) on federate's points gives the rows of once --source prometheus ({rows} rows)")
+        rows = {job: sum(text.count("\n") for text in texts) for job, texts in expected.items()}
+        if rows["traffic"] < 50 or rows["dependency"] < 50:
+            fail(f"too few rows for the comparison to cover many groups: {rows}")
+        print("ok - once (default profile) on federate's points gives the rows of once --source prometheus "
+              f"({rows['traffic']} traffic rows, {rows['dependency']} dependency rows)")
 
         # influxd down when the writes start, back while they are retried: nothing lost.
         influx.reset()

@@ -22,9 +22,10 @@ test-prometheus-source: deps-prometheus ## once/backfill/check --source promethe
 
 TEST_TARGETS += test-federate
 .PHONY: test-federate
-test-federate: deps-prometheus deps-influxdb ## federate: a real Prometheus into a real influxd equals planet-federator's queries; once on it equals --source prometheus; a restarted influxd loses nothing
+test-federate: deps-prometheus deps-influxdb ## federate: a real Prometheus into a real influxd equals planet-federator's queries; once on it equals --source prometheus; a restarted influxd loses nothing; SIGTERM flushes or names what is lost
 	$(DEBUG_BIN)
 	$(PYTHON) tests/live/federate.py --bin $(VECTORS_TARGET_DIR)/debug/planet-bq
+	$(PYTHON) tests/live/federate_stop.py --bin $(VECTORS_TARGET_DIR)/debug/planet-bq
 
 TEST_TARGETS += test-prometheus-remote-write
 .PHONY: test-prometheus-remote-write

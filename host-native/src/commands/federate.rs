@@ -240,16 +240,76 @@ impl Federation {
         Ok(())
     }
 
-    /// Last chance for pending points at the end of `--once` or a range.
-    async fn flush(&mut self) -> Result<()> {
+    /// Last chance for the pending points: at the end of `--once` or a range (with the
+    /// retries), or on a stop signal (one attempt per batch, within --cron-job-timeout-second,
+    /// so the process ends within the service manager's stop timeout). Errors when points are
+    /// left, naming how many, their ticks and the command that writes them again.
+    async fn flush(&mut self, offset: i64) -> Result<()> {
         if self.writer.pending() > 0 {
-            let summary = self.writer.write(Vec::new()).await;
-            tracing::info!(written = summary.written, pending = self.writer.pending(), "flushed the pending points");
+            let before = self.writer.pending();
+            match tokio::time::timeout(self.timeout, self.writer.write(Vec::new())).await {
+                Ok(summary) => tracing::info!(
+                    written = summary.written,
+                    refused = summary.refused,
+                    pending = self.writer.pending(),
+                    "flushed the pending points"
+                ),
+                Err(_) => tracing::error!(
+                    pending = before,
+                    "writing the pending points took longer than --cron-job-timeout-second"
+                ),
+            }
         }
-        if self.writer.pending() > 0 {
-            bail!("{} point(s) could not be written to InfluxDB", self.writer.pending());
+        match lost_ticks(self.writer.pending_lines()) {
+            None if self.writer.pending() == 0 => Ok(()),
+            None => bail!("{} point(s) could not be written to InfluxDB and are lost", self.writer.pending()),
+            Some((first, last)) => {
+                // `--from/--to` take ticks before the time offset; `--to` is exclusive.
+                let from = Timestamp(first.0.saturating_sub(offset));
+                let to = Timestamp(last.0.saturating_sub(offset).saturating_add(1_000_000_000));
+                bail!(
+                    "{} point(s) could not be written to InfluxDB and are lost: the ticks stamped {first} to {last}; \
+                     `planet-bq federate --from {from} --to {to}` with the same other flags writes them again",
+                    self.writer.pending()
+                )
+            }
         }
-        Ok(())
+    }
+}
+
+/// The first and last timestamps of line-protocol points (the ticks they were stamped with).
+fn lost_ticks<'a>(lines: impl Iterator<Item = &'a str>) -> Option<(Timestamp, Timestamp)> {
+    lines
+        .filter_map(|line| line.rsplit(' ').next().and_then(|t| t.parse::<i64>().ok()))
+        .fold(None, |range, t| match range {
+            None => Some((t, t)),
+            Some((lo, hi)) => Some((lo.min(t), hi.max(t))),
+        })
+        .map(|(lo, hi)| (Timestamp(lo), Timestamp(hi)))
+}
+
+/// Resolves at the first SIGTERM (systemd's and Kubernetes' stop) or SIGINT, with its name. The
+/// handlers are installed by this call, before the first tick, so an early signal is not the
+/// default immediate exit.
+fn stop_signal() -> Result<tokio::task::JoinHandle<&'static str>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+        let mut int = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
+        Ok(tokio::spawn(async move {
+            tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            }
+        }))
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(tokio::spawn(async {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }))
     }
 }
 
@@ -296,7 +356,7 @@ pub async fn federate(args: FederateArgs) -> Result<()> {
     let shifted = |t: Timestamp| Timestamp(t.0.saturating_add(offset));
     if args.once {
         federation.tick(shifted(system_now())).await?;
-        return federation.flush().await;
+        return federation.flush(offset).await;
     }
     if let (Some(from), Some(to)) = (args.from, args.to) {
         let ticks = schedule.ticks_between(from, to, MAX_RANGE_TICKS);
@@ -307,38 +367,41 @@ pub async fn federate(args: FederateArgs) -> Result<()> {
                 tracing::error!(error = %format!("{e:#}"), "tick failed");
             }
         }
-        federation.flush().await?;
+        federation.flush(offset).await?;
         if failed > 0 {
             bail!("{failed} of {} tick(s) failed", ticks.len());
         }
         return Ok(());
     }
+    // On SIGTERM or SIGINT: a tick in flight ends (it is bounded by --cron-job-timeout-second),
+    // no new tick starts, the pending points get one last attempt, and the exit status says
+    // whether any is lost (0: none; 1: the error names them).
+    let mut stop = stop_signal()?;
     tracing::info!(schedule = %args.cron_job_schedule, "planet-bq federate started");
     let clock = SystemClock;
-    // Listening from now on: a SIGTERM during a tick (systemd's stop) waits for the tick to end,
-    // then the pending points get their last chance.
-    let mut stop = tokio::spawn(super::run::wait_for_signal());
     let mut after = clock.now();
-    loop {
+    let signal = loop {
         let Some(next) = schedule.next_tick_after(after) else {
             bail!("the schedule {:?} has no next tick", args.cron_job_schedule);
         };
         tokio::select! {
             _ = clock.sleep_until(next) => {}
-            _ = &mut stop => {
-                tracing::info!("stop signal: writing the pending points");
-                return federation.flush().await;
-            }
+            signal = &mut stop => break signal.unwrap_or("stop signal"),
         }
         if let Err(e) = federation.tick(shifted(next)).await {
             tracing::error!(error = %format!("{e:#}"), "tick failed");
         }
         if stop.is_finished() {
-            tracing::info!("stop signal: writing the pending points");
-            return federation.flush().await;
+            break (&mut stop).await.unwrap_or("stop signal");
         }
         after = next;
-    }
+    };
+    let pending = federation.writer.pending();
+    tracing::info!(signal, pending, "stopping: no new tick; one last attempt at the pending points");
+    federation.writer.stop_retrying();
+    federation.flush(offset).await?;
+    tracing::info!("stopped: every point was written");
+    Ok(())
 }
 
 #[cfg(test)]
@@ -353,6 +416,19 @@ mod tests {
             Command::Federate(a) => a,
             _ => panic!("federate expected"),
         }
+    }
+
+    #[test]
+    fn the_lost_ticks_are_the_first_and_last_timestamps_of_the_pending_points() {
+        let lines = [
+            "egress,service=a bandwidth_bps=2000 1795182300000000000",
+            "upstream,service=a service_dependency=1i 1795182270000000000",
+            "egress,service=b bandwidth_bps=3000 1795182330000000000",
+        ];
+        let (first, last) = super::lost_ticks(lines.into_iter()).expect("three timestamps");
+        assert_eq!(first.to_string(), "2026-11-20T13:44:30Z");
+        assert_eq!(last.to_string(), "2026-11-20T13:45:30Z");
+        assert_eq!(super::lost_ticks(std::iter::empty()), None);
     }
 
     #[test]

@@ -8,6 +8,10 @@
 //! whole, so a failed attempt leaves nothing behind.
 
 mod replay;
+#[cfg(feature = "wasm-engine")]
+pub mod wasm;
+#[cfg(not(feature = "wasm-engine"))]
+#[path = "wasm_absent.rs"]
 pub mod wasm;
 
 use anyhow::{Context, Result};
