@@ -25,3 +25,8 @@ bench-exporter: bench-deps ## planet-exporter profile vs planet-federator profil
 bench-prometheus-fetch: bench-deps deps-prometheus ## --source prometheus raw vs push-down on fleets in a real Prometheus; exporter memory per series at 10k/100k series
 	$(CARGO) build --release -p planet-bq
 	$(PYTHON) tests/bench/prometheus_fetch.py --planet-bq $(TARGET_DIR)/release/planet-bq --memory $(BENCH_ARGS)
+
+.PHONY: bench-cardinality
+bench-cardinality: ## Memory per group and points per CPU-s at 1M series vs 5000 series (BENCH_ARGS=--help)
+	$(CARGO) build --release -p planet-fleetgen
+	$(TARGET_DIR)/release/planet-bench-cardinality --work tests/.work/bench-cardinality $(BENCH_ARGS)
