@@ -106,9 +106,9 @@ impl Partial {
     }
 }
 
-pub(super) fn merge_into(slot: &mut Option<Partial>, other: &Partial) {
+pub(super) fn merge_into(slot: &mut Option<Box<Partial>>, other: Partial) {
     match slot {
-        Some(p) => p.merge(other),
-        None => *slot = Some(other.clone()),
+        Some(p) => p.merge(&other),
+        None => *slot = Some(Box::new(other)),
     }
 }

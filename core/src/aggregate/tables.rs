@@ -1,7 +1,7 @@
 //! The rows of both tables from an aggregator's groups.
 
 use super::group_key::DependencyGroup;
-use super::partial::{merge_into, Partial};
+use super::partial::Partial;
 use super::window::Window;
 use super::Aggregator;
 use crate::rows::{nullable, truncate, DependencyRow, TrafficRow};
@@ -32,8 +32,8 @@ impl Aggregator {
             traffic: self.traffic.clone(),
             dependency_index: self.dependency_index.clone(),
             dependency: self.dependency.clone(),
+            interner: self.interner.clone(),
             newest: self.newest,
-            key: Vec::new(),
             stats: self.stats,
             what_if: self.what_if.clone(),
             exporter: None,
@@ -47,6 +47,22 @@ impl Aggregator {
             exporter.emit(window.end, &mut |point, time| points.observe_point(point, time));
         }
         points.tables_of_points()
+    }
+
+    /// The rows of both tables, as [`Aggregator::tables`] gives them, ending the aggregator: the
+    /// stages' points go into its own groups instead of a copy of them.
+    pub fn into_tables(mut self) -> Tables {
+        let Some(exporter) = self.exporter.take() else {
+            return self.tables_of_points();
+        };
+        self.every_window = false;
+        if let Some(newest) = exporter.newest() {
+            self.note_time(newest);
+        }
+        if let Some(window) = self.window() {
+            exporter.emit(window.end, &mut |point, time| self.observe_point(point, time));
+        }
+        self.tables_of_points()
     }
 
     fn tables_of_points(&self) -> Tables {
@@ -75,24 +91,29 @@ impl Aggregator {
         dependency_seen: impl Fn(&DependencyGroup) -> bool,
         what_if: &WhatIf,
     ) -> Tables {
-        // Keyed by rule and (renamed) tags, so that hostgroups renamed to one name merge.
-        let mut groups: BTreeMap<(usize, [String; 4]), Partial> = BTreeMap::new();
+        // Keyed by rule and (renamed) tags, so that hostgroups renamed to one name merge; the
+        // tags are borrowed, so that no group's values are copied before its row is made.
+        let mut groups: BTreeMap<(usize, [&str; 4]), Partial> = BTreeMap::new();
+        let filters = *what_if != WhatIf::default();
         for g in &self.traffic {
-            let mut total = g.aggregated.clone();
+            let mut total: Option<Partial> = g.aggregated.as_deref().cloned();
             for (b, p) in &g.buckets {
                 if traffic_buckets.contains(b) {
-                    merge_into(&mut total, p);
+                    match total.as_mut() {
+                        Some(t) => t.merge(p),
+                        None => total = Some(p.clone()),
+                    }
                 }
             }
             let Some(p) = total else { continue };
-            let mut tags = g.tags.clone();
+            let mut tags: [&str; 4] = std::array::from_fn(|i| self.interner.get(g.key[i + 1]));
             for i in [0, 2] {
-                tags[i] = what_if.renamed(&tags[i]).to_string();
+                tags[i] = what_if.renamed(tags[i]);
             }
-            if !what_if.keeps_traffic(&tags) {
+            if filters && !what_if.keeps_traffic(&tags.map(str::to_string)) {
                 continue;
             }
-            match groups.entry((g.rule, tags)) {
+            match groups.entry((g.rule(), tags)) {
                 std::collections::btree_map::Entry::Occupied(mut e) => e.get_mut().merge(&p),
                 std::collections::btree_map::Entry::Vacant(e) => {
                     e.insert(p);
@@ -107,10 +128,10 @@ impl Aggregator {
             let row = TrafficRow {
                 inventory_date: window.end,
                 traffic_direction: r.direction.clone(),
-                local_hostgroup: local,
-                local_hostgroup_address: nullable(&local_address),
-                remote_hostgroup: remote,
-                remote_hostgroup_address: nullable(&remote_address),
+                local_hostgroup: local.to_string(),
+                local_hostgroup_address: nullable(local_address),
+                remote_hostgroup: remote.to_string(),
+                remote_hostgroup_address: nullable(remote_address),
                 traffic_bandwidth_bits_min_1h: truncate(p.min),
                 traffic_bandwidth_bits_max_1h: truncate(p.max),
                 traffic_bandwidth_bits_avg_1h: truncate(p.mean()),
@@ -122,19 +143,19 @@ impl Aggregator {
             if !g.aggregated && !dependency_seen(g) {
                 continue;
             }
-            let r = &self.profile.dependency[g.rule];
-            let t = &g.tags;
+            let r = &self.profile.dependency[g.rule()];
+            let t: [&str; 8] = std::array::from_fn(|i| self.interner.get(g.key[i + 1]));
             dependency.push(DependencyRow {
                 inventory_date: window.end,
                 dependency_direction: r.direction.clone(),
-                protocol: t[0].clone(),
-                local_hostgroup_process_name: nullable(&t[1]),
-                local_hostgroup: t[2].clone(),
-                local_hostgroup_address: nullable(&t[3]),
-                local_hostgroup_address_port: nullable(&t[4]),
-                remote_hostgroup: t[5].clone(),
-                remote_hostgroup_address: nullable(&t[6]),
-                remote_hostgroup_address_port: nullable(&t[7]),
+                protocol: t[0].to_string(),
+                local_hostgroup_process_name: nullable(t[1]),
+                local_hostgroup: t[2].to_string(),
+                local_hostgroup_address: nullable(t[3]),
+                local_hostgroup_address_port: nullable(t[4]),
+                remote_hostgroup: t[5].to_string(),
+                remote_hostgroup_address: nullable(t[6]),
+                remote_hostgroup_address_port: nullable(t[7]),
             });
         }
         traffic.sort_unstable_by(|a, b| a.0.cmp(&b.0));

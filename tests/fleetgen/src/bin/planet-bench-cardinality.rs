@@ -160,7 +160,12 @@ fn measure(path: &Path) -> Result<Measured> {
     let key_bytes = analysis
         .traffic
         .iter()
-        .map(|r| len(&r.local_hostgroup) + opt(&r.local_hostgroup_address) + len(&r.remote_hostgroup) + opt(&r.remote_hostgroup_address))
+        .map(|r| {
+            len(&r.local_hostgroup)
+                + opt(&r.local_hostgroup_address)
+                + len(&r.remote_hostgroup)
+                + opt(&r.remote_hostgroup_address)
+        })
         .chain(analysis.dependency.iter().map(|r| {
             len(&r.protocol)
                 + opt(&r.local_hostgroup_process_name)
@@ -172,7 +177,10 @@ fn measure(path: &Path) -> Result<Measured> {
                 + opt(&r.remote_hostgroup_address_port)
         }))
         .sum();
-    let rows_hash = fnv(to_ndjson(&analysis.dependency).as_bytes(), fnv(to_ndjson(&analysis.traffic).as_bytes(), 0xcbf2_9ce4_8422_2325));
+    let rows_hash = fnv(
+        to_ndjson(&analysis.dependency).as_bytes(),
+        fnv(to_ndjson(&analysis.traffic).as_bytes(), 0xcbf2_9ce4_8422_2325),
+    );
     Ok(Measured {
         points: analysis.stats.aggregate.points,
         groups: analysis.stats.groups,
@@ -283,7 +291,11 @@ fn main() -> Result<()> {
     let keys = per(large.key_bytes, small.key_bytes);
     println!();
     println!("per group ({} more groups):", large.groups.saturating_sub(small.groups));
-    println!("  heap of the groups: {:.0} B ({:.0} B beyond the {keys:.0} B of its tag values)", per(large.heap_groups, small.heap_groups), per(large.heap_groups, small.heap_groups) - keys);
+    println!(
+        "  heap of the groups: {:.0} B ({:.0} B beyond the {keys:.0} B of its tag values)",
+        per(large.heap_groups, small.heap_groups),
+        per(large.heap_groups, small.heap_groups) - keys
+    );
     println!("  heap with the rows: {:.0} B", per(large.heap_all, small.heap_all));
     println!("  max RSS: {:.0} B", per(large.max_rss_kib * 1024, small.max_rss_kib * 1024));
     println!(
