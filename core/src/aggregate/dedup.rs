@@ -51,7 +51,7 @@ impl Seen {
     pub(super) fn record(&mut self, point: SeenPoint) -> Outcome {
         // Exports give each series in time order: appending is the common case.
         if self.points.last().is_none_or(|last| last.key() < point.key()) {
-            self.points.push(point);
+            self.push(point);
             return Outcome::New;
         }
         match self.points.binary_search_by(|p| p.key().cmp(&point.key())) {
@@ -61,10 +61,24 @@ impl Seen {
                 Outcome::Replaced
             }
             Err(i) => {
+                self.reserve_one();
                 self.points.insert(i, point);
                 Outcome::New
             }
         }
+    }
+
+    /// Room for one more point, doubling from one: most groups hold a few points, and `Vec`'s
+    /// own growth starts at four.
+    fn reserve_one(&mut self) {
+        if self.points.len() == self.points.capacity() {
+            self.points.reserve_exact(self.points.capacity().max(1));
+        }
+    }
+
+    fn push(&mut self, point: SeenPoint) {
+        self.reserve_one();
+        self.points.push(point);
     }
 
     /// Forgets the points `keep` says no bucket holds any more.

@@ -30,10 +30,11 @@ impl TrafficGroup {
         self.key[0] as usize
     }
 
-    /// Adds a bucket; the first one takes exactly its room, as most groups never get a second.
+    /// Adds a bucket, with room doubling from one: most groups never get a second, and
+    /// `Vec`'s own growth starts at four.
     pub(super) fn push_bucket(&mut self, bucket: i64, partial: Partial) {
-        if self.buckets.capacity() == 0 {
-            self.buckets.reserve_exact(1);
+        if self.buckets.len() == self.buckets.capacity() {
+            self.buckets.reserve_exact(self.buckets.capacity().max(1));
         }
         self.buckets.push((bucket, partial));
     }
