@@ -91,10 +91,12 @@ impl Aggregator {
         dependency_seen: impl Fn(&DependencyGroup) -> bool,
         what_if: &WhatIf,
     ) -> Tables {
-        // Keyed by rule and (renamed) tags, so that hostgroups renamed to one name merge; the
-        // tags are borrowed, so that no group's values are copied before its row is made.
-        let mut groups: BTreeMap<(usize, [&str; 4]), Partial> = BTreeMap::new();
+        // Renames can give two groups one name: such groups merge, keyed by rule and renamed
+        // tags (borrowed: no group's values are copied before its row is made). Without
+        // renames every group is its own row, made as soon as its total is known.
+        let mut renamed: BTreeMap<(usize, [&str; 4]), Partial> = BTreeMap::new();
         let filters = *what_if != WhatIf::default();
+        let mut rows = TrafficRows { window, what_if, rows: Vec::new(), with_percentiles: Vec::new() };
         for g in &self.traffic {
             let mut total: Option<Partial> = g.aggregated.as_deref().cloned();
             for (b, p) in &g.buckets {
@@ -113,30 +115,19 @@ impl Aggregator {
             if filters && !what_if.keeps_traffic(&tags.map(str::to_string)) {
                 continue;
             }
-            match groups.entry((g.rule(), tags)) {
+            if what_if.rename.is_empty() {
+                rows.push(&self.profile.traffic[g.rule()].direction, tags, &p);
+                continue;
+            }
+            match renamed.entry((g.rule(), tags)) {
                 std::collections::btree_map::Entry::Occupied(mut e) => e.get_mut().merge(&p),
                 std::collections::btree_map::Entry::Vacant(e) => {
                     e.insert(p);
                 }
             }
         }
-        let mut traffic = Vec::with_capacity(groups.len());
-        for ((rule, tags), p) in groups {
-            let r = &self.profile.traffic[rule];
-            let percentiles = p.histogram.as_ref().and_then(|h| Percentiles::of(h, p.min, p.max));
-            let [local, local_address, remote, remote_address] = tags;
-            let row = TrafficRow {
-                inventory_date: window.end,
-                traffic_direction: r.direction.clone(),
-                local_hostgroup: local.to_string(),
-                local_hostgroup_address: nullable(local_address),
-                remote_hostgroup: remote.to_string(),
-                remote_hostgroup_address: nullable(remote_address),
-                traffic_bandwidth_bits_min_1h: truncate(p.min),
-                traffic_bandwidth_bits_max_1h: truncate(p.max),
-                traffic_bandwidth_bits_avg_1h: truncate(p.mean()),
-            };
-            traffic.push((row, percentiles));
+        for ((rule, tags), p) in renamed {
+            rows.push(&self.profile.traffic[rule].direction, tags, &p);
         }
         let mut dependency = Vec::new();
         for g in &self.dependency {
@@ -158,13 +149,9 @@ impl Aggregator {
                 remote_hostgroup_address_port: nullable(t[7]),
             });
         }
-        traffic.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         dependency.sort_unstable();
         what_if.apply_to_dependencies(&mut dependency);
-        let (traffic, mut traffic_percentiles): (Vec<_>, Vec<_>) = traffic.into_iter().unzip();
-        if !what_if.percentiles {
-            traffic_percentiles.clear();
-        }
+        let (traffic, traffic_percentiles) = rows.sorted();
         Tables { window: Some(window), traffic, dependency, traffic_percentiles }
     }
 }
@@ -181,4 +168,48 @@ pub struct Tables {
     /// Percentiles of each traffic row, in the same order, with the `percentiles` what-if
     /// option; empty otherwise.
     pub traffic_percentiles: Vec<Option<Percentiles>>,
+}
+
+/// Traffic rows as they are made, with their percentiles only when the what-if option wants
+/// them (a second list of a million rows is memory the common case should not pay for).
+struct TrafficRows<'a> {
+    window: Window,
+    what_if: &'a WhatIf,
+    rows: Vec<TrafficRow>,
+    with_percentiles: Vec<(TrafficRow, Option<Percentiles>)>,
+}
+
+impl TrafficRows<'_> {
+    fn push(&mut self, direction: &str, tags: [&str; 4], p: &Partial) {
+        let [local, local_address, remote, remote_address] = tags;
+        let row = TrafficRow {
+            inventory_date: self.window.end,
+            traffic_direction: direction.to_string(),
+            local_hostgroup: local.to_string(),
+            local_hostgroup_address: nullable(local_address),
+            remote_hostgroup: remote.to_string(),
+            remote_hostgroup_address: nullable(remote_address),
+            traffic_bandwidth_bits_min_1h: truncate(p.min),
+            traffic_bandwidth_bits_max_1h: truncate(p.max),
+            traffic_bandwidth_bits_avg_1h: truncate(p.mean()),
+        };
+        if self.what_if.percentiles {
+            let percentiles = p.histogram.as_ref().and_then(|h| Percentiles::of(h, p.min, p.max));
+            self.with_percentiles.push((row, percentiles));
+        } else {
+            self.rows.push(row);
+        }
+    }
+
+    /// The rows sorted by their columns, and their percentiles in the same order (empty
+    /// without the option).
+    fn sorted(mut self) -> (Vec<TrafficRow>, Vec<Option<Percentiles>>) {
+        if self.what_if.percentiles {
+            self.with_percentiles.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            self.with_percentiles.into_iter().unzip()
+        } else {
+            self.rows.sort_unstable();
+            (self.rows, Vec::new())
+        }
+    }
 }
