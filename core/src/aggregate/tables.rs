@@ -96,7 +96,15 @@ impl Aggregator {
         // renames every group is its own row, made as soon as its total is known.
         let mut renamed: BTreeMap<(usize, [&str; 4]), Partial> = BTreeMap::new();
         let filters = *what_if != WhatIf::default();
-        let mut rows = TrafficRows { window, what_if, rows: Vec::new(), with_percentiles: Vec::new() };
+        // Room for a row per group up front: growing a list of a million rows by doubling
+        // holds the old and the new list at once.
+        let room = |wanted: bool| if wanted { self.traffic.len() } else { 0 };
+        let mut rows = TrafficRows {
+            window,
+            what_if,
+            rows: Vec::with_capacity(room(!what_if.percentiles)),
+            with_percentiles: Vec::with_capacity(room(what_if.percentiles)),
+        };
         for g in &self.traffic {
             let mut total: Option<Partial> = g.aggregated.as_deref().cloned();
             for (b, p) in &g.buckets {
@@ -129,7 +137,7 @@ impl Aggregator {
         for ((rule, tags), p) in renamed {
             rows.push(&self.profile.traffic[rule].direction, tags, &p);
         }
-        let mut dependency = Vec::new();
+        let mut dependency = Vec::with_capacity(self.dependency.len());
         for g in &self.dependency {
             if !g.aggregated && !dependency_seen(g) {
                 continue;
