@@ -501,10 +501,10 @@ impl Analyzer {
             return self.finish_all_windows()?.into_analysis();
         }
         self.end_inputs()?;
-        let Tables { window, traffic, dependency, traffic_percentiles } = self.aggregator.tables();
         let mut stats = self.stats;
         stats.aggregate = self.aggregator.stats();
         stats.groups = self.aggregator.group_count() as u64;
+        let Tables { window, traffic, dependency, traffic_percentiles } = self.aggregator.into_tables();
         Ok(Analysis { window, traffic, dependency, traffic_percentiles, warnings: self.warnings, stats, windows: None })
     }
 

@@ -8,11 +8,92 @@
 //! which is what lets every host and every slicing of the input produce identical rows.
 
 /// A sum of f64 values, exact until it is read.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct ExactSum {
+    partials: Partials,
+}
+
+impl PartialEq for ExactSum {
+    fn eq(&self, other: &Self) -> bool {
+        self.partials.as_slice() == other.partials.as_slice() && self.partials.special() == other.partials.special()
+    }
+}
+
+/// The non-overlapping partials, in place while there are at most two and no special value
+/// (nearly every sum of a group's values: a heap list per group cost more than the group's
+/// other fields).
+#[derive(Debug, Clone)]
+enum Partials {
+    Inline { len: u8, values: [f64; 2] },
+    Heap(Box<Spilled>),
+}
+
+#[derive(Debug, Clone)]
+struct Spilled {
     partials: Vec<f64>,
     /// Sum of infinities and NaNs, which cannot take part in exact arithmetic.
     special: f64,
+}
+
+impl Default for Partials {
+    fn default() -> Self {
+        Partials::Inline { len: 0, values: [0.0; 2] }
+    }
+}
+
+impl Partials {
+    fn as_slice(&self) -> &[f64] {
+        match self {
+            Partials::Inline { len, values } => &values[..usize::from(*len)],
+            Partials::Heap(h) => &h.partials,
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [f64] {
+        match self {
+            Partials::Inline { len, values } => &mut values[..usize::from(*len)],
+            Partials::Heap(h) => &mut h.partials,
+        }
+    }
+
+    fn special(&self) -> f64 {
+        match self {
+            Partials::Inline { .. } => 0.0,
+            Partials::Heap(h) => h.special,
+        }
+    }
+
+    fn add_special(&mut self, x: f64) {
+        match self {
+            Partials::Heap(h) => h.special += x,
+            Partials::Inline { len, values } => {
+                let partials = values[..usize::from(*len)].to_vec();
+                *self = Partials::Heap(Box::new(Spilled { partials, special: 0.0 + x }));
+            }
+        }
+    }
+
+    fn truncate(&mut self, n: usize) {
+        match self {
+            Partials::Inline { len, .. } => *len = (*len).min(n as u8),
+            Partials::Heap(h) => h.partials.truncate(n),
+        }
+    }
+
+    fn push(&mut self, x: f64) {
+        match self {
+            Partials::Inline { len, values } if usize::from(*len) < values.len() => {
+                values[usize::from(*len)] = x;
+                *len += 1;
+            }
+            Partials::Inline { len, values } => {
+                let mut partials = values[..usize::from(*len)].to_vec();
+                partials.push(x);
+                *self = Partials::Heap(Box::new(Spilled { partials, special: 0.0 }));
+            }
+            Partials::Heap(h) => h.partials.push(x),
+        }
+    }
 }
 
 impl ExactSum {
@@ -24,28 +105,29 @@ impl ExactSum {
     /// Adds one value.
     pub fn add(&mut self, value: f64) {
         if !value.is_finite() {
-            self.special += value;
+            self.partials.add_special(value);
             return;
         }
         let mut x = value;
         let mut kept = 0;
-        for j in 0..self.partials.len() {
-            let mut y = self.partials[j];
+        let partials = self.partials.as_mut_slice();
+        for j in 0..partials.len() {
+            let mut y = partials[j];
             if x.abs() < y.abs() {
                 std::mem::swap(&mut x, &mut y);
             }
             let hi = x + y;
             let lo = y - (hi - x);
             if lo != 0.0 {
-                self.partials[kept] = lo;
+                partials[kept] = lo;
                 kept += 1;
             }
             x = hi;
         }
         if !x.is_finite() {
             // The exact sum overflowed f64; fall back to the IEEE result.
-            self.special += x;
-            self.partials.clear();
+            self.partials.add_special(x);
+            self.partials.truncate(0);
             return;
         }
         self.partials.truncate(kept);
@@ -54,18 +136,22 @@ impl ExactSum {
 
     /// Adds every partial of another sum; the result is exact as if all values were added here.
     pub fn merge(&mut self, other: &ExactSum) {
-        for &p in &other.partials {
+        for &p in other.partials.as_slice() {
             self.add(p);
         }
-        self.special += other.special;
+        let special = other.partials.special();
+        if special != 0.0 || special.is_nan() {
+            self.partials.add_special(special);
+        }
     }
 
     /// The exact sum rounded to the nearest f64 (ties to even), as `math.fsum` returns it.
     pub fn value(&self) -> f64 {
-        if self.special != 0.0 || self.special.is_nan() {
-            return self.special;
+        let special = self.partials.special();
+        if special != 0.0 || special.is_nan() {
+            return special;
         }
-        let p = &self.partials;
+        let p = self.partials.as_slice();
         let Some(mut n) = p.len().checked_sub(1) else {
             return 0.0;
         };
@@ -125,6 +211,21 @@ mod tests {
         b.iter().rev().for_each(|&v| right.add(v));
         left.merge(&right);
         assert_eq!(left.value(), sum(&values));
+    }
+
+    #[test]
+    fn a_sum_needing_more_than_two_partials_keeps_them_all() {
+        // 1e100 + 1 + 1e-100 holds three non-overlapping partials; taking 1e100 away must
+        // leave 1 + 1e-100, which rounds to 1.
+        let mut s = ExactSum::new();
+        [1e100, 1.0, 1e-100, -1e100].iter().for_each(|&v| s.add(v));
+        assert_eq!(s.value(), 1.0);
+        let mut t = ExactSum::new();
+        [1e100, 1.0, 1e-100].iter().for_each(|&v| t.add(v));
+        assert_eq!(t.partials.as_slice(), &[1e-100, 1.0, 1e100]);
+        t.add(-1e100);
+        assert_eq!(t.value(), 1.0);
+        assert!(std::mem::size_of::<ExactSum>() <= 32, "{}", std::mem::size_of::<ExactSum>());
     }
 
     #[test]

@@ -29,3 +29,8 @@ bench-prometheus-fetch: bench-deps deps-prometheus ## --source prometheus raw vs
 .PHONY: bench-build-units
 bench-build-units: ## Compile units of make test's cargo builds, and which a plain `cargo build -p planet-bq` would compile again (nothing is built)
 	$(PYTHON) tests/bench/build_units.py --compare 'cargo build -p planet-bq'
+
+.PHONY: bench-cardinality
+bench-cardinality: ## Memory per group and points per CPU-s at 1M series vs 5000 series (BENCH_ARGS=--help)
+	$(CARGO) build --release -p planet-fleetgen
+	$(TARGET_DIR)/release/planet-bench-cardinality --work tests/.work/bench-cardinality $(BENCH_ARGS)

@@ -9,7 +9,8 @@
 //! group does not key on (0 for the planet-federator measurements, whose every tag is a group
 //! column).
 //!
-//! Memory: 24 bytes per raw traffic point the buckets hold, i.e. per point of the traffic window
+//! Memory: 16 bytes per raw traffic point the buckets hold (24 once a group has points of a
+//! series other than 0), i.e. per point of the traffic window
 //! (the open window's pruned buckets drop theirs). Dependencies need nothing: a dependency row is
 //! a presence, which a duplicate does not change. Pre-aggregated rows cannot be told apart.
 
@@ -24,9 +25,41 @@ pub(super) struct SeenPoint {
     pub(super) value: f64,
 }
 
-impl SeenPoint {
+/// A point of series 0, the only series of a group whose every tag is a group column.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct TimedValue {
+    time: i64,
+    value: f64,
+}
+
+/// What [`Seen`] needs of the points it keeps.
+trait Entry: Copy {
+    fn key(&self) -> (i64, u64);
+    fn value(&self) -> f64;
+    fn set_value(&mut self, value: f64);
+}
+
+impl Entry for SeenPoint {
     fn key(&self) -> (i64, u64) {
         (self.time, self.series)
+    }
+    fn value(&self) -> f64 {
+        self.value
+    }
+    fn set_value(&mut self, value: f64) {
+        self.value = value;
+    }
+}
+
+impl Entry for TimedValue {
+    fn key(&self) -> (i64, u64) {
+        (self.time, 0)
+    }
+    fn value(&self) -> f64 {
+        self.value
+    }
+    fn set_value(&mut self, value: f64) {
+        self.value = value;
     }
 }
 
@@ -41,39 +74,80 @@ pub(super) enum Outcome {
     Replaced,
 }
 
-/// The raw points of one group, sorted by time and series.
-#[derive(Debug, Clone, Default)]
-pub(super) struct Seen {
-    points: Vec<SeenPoint>,
+/// The raw points of one group, sorted by time and series: without the series while every
+/// point is of series 0 (16 bytes a point instead of 24).
+#[derive(Debug, Clone)]
+pub(super) enum Seen {
+    Plain(Vec<TimedValue>),
+    Keyed(Vec<SeenPoint>),
+}
+
+impl Default for Seen {
+    fn default() -> Self {
+        Seen::Plain(Vec::new())
+    }
+}
+
+/// Room for one more point, doubling from one: most groups hold a few points, and `Vec`'s own
+/// growth starts at four.
+fn reserve_one<E>(points: &mut Vec<E>) {
+    if points.len() == points.capacity() {
+        points.reserve_exact(points.capacity().max(1));
+    }
+}
+
+fn record_in<E: Entry>(points: &mut Vec<E>, point: E) -> Outcome {
+    // Exports give each series in time order: appending is the common case.
+    if points.last().is_none_or(|last| last.key() < point.key()) {
+        reserve_one(points);
+        points.push(point);
+        return Outcome::New;
+    }
+    match points.binary_search_by(|p| p.key().cmp(&point.key())) {
+        Ok(i) if points[i].value().to_bits() == point.value().to_bits() => Outcome::Again,
+        Ok(i) => {
+            points[i].set_value(point.value());
+            Outcome::Replaced
+        }
+        Err(i) => {
+            reserve_one(points);
+            points.insert(i, point);
+            Outcome::New
+        }
+    }
 }
 
 impl Seen {
     pub(super) fn record(&mut self, point: SeenPoint) -> Outcome {
-        // Exports give each series in time order: appending is the common case.
-        if self.points.last().is_none_or(|last| last.key() < point.key()) {
-            self.points.push(point);
-            return Outcome::New;
-        }
-        match self.points.binary_search_by(|p| p.key().cmp(&point.key())) {
-            Ok(i) if self.points[i].value.to_bits() == point.value.to_bits() => Outcome::Again,
-            Ok(i) => {
-                self.points[i].value = point.value;
-                Outcome::Replaced
+        match self {
+            Seen::Plain(points) if point.series == 0 => {
+                record_in(points, TimedValue { time: point.time, value: point.value })
             }
-            Err(i) => {
-                self.points.insert(i, point);
-                Outcome::New
+            Seen::Plain(points) => {
+                let keyed = points.iter().map(|p| SeenPoint { time: p.time, series: 0, value: p.value }).collect();
+                *self = Seen::Keyed(keyed);
+                self.record(point)
             }
+            Seen::Keyed(points) => record_in(points, point),
         }
     }
 
     /// Forgets the points `keep` says no bucket holds any more.
     pub(super) fn retain(&mut self, keep: impl Fn(i64) -> bool) {
-        self.points.retain(|p| keep(p.time));
+        match self {
+            Seen::Plain(points) => points.retain(|p| keep(p.time)),
+            Seen::Keyed(points) => points.retain(|p| keep(p.time)),
+        }
     }
 
-    pub(super) fn points(&self) -> &[SeenPoint] {
-        &self.points
+    /// The points, sorted by time and series.
+    pub(super) fn points(&self) -> Vec<SeenPoint> {
+        match self {
+            Seen::Plain(points) => {
+                points.iter().map(|p| SeenPoint { time: p.time, series: 0, value: p.value }).collect()
+            }
+            Seen::Keyed(points) => points.clone(),
+        }
     }
 
     /// Takes in a later aggregator's points of the same group (its values win, as a later
@@ -81,7 +155,7 @@ impl Seen {
     /// again.
     pub(super) fn merge(&mut self, later: Seen) -> bool {
         let mut both = false;
-        for point in later.points {
+        for point in later.points() {
             both |= self.record(point) != Outcome::New;
         }
         both
@@ -134,6 +208,6 @@ mod tests {
         assert!(!a.clone().merge(b.clone()));
         b.record(p(10, 0, 9.0));
         assert!(a.merge(b));
-        assert_eq!(a.points(), &[p(10, 0, 9.0), p(20, 0, 2.0)]);
+        assert_eq!(a.points(), vec![p(10, 0, 9.0), p(20, 0, 2.0)]);
     }
 }

@@ -6,23 +6,43 @@ use super::partial::Partial;
 use crate::exporter::Slot;
 use crate::profile::{DependencyRule, TrafficRule};
 
+/// A traffic group's key: its rule, then the numbers of its tag values in the order of
+/// [`traffic_tags`] (see [`super::interner`]).
+pub(super) type TrafficKey = [u32; 5];
+
+/// A dependency group's key: its rule, then its tag values in the order of [`dependency_tags`].
+pub(super) type DependencyKey = [u32; 9];
+
 #[derive(Debug, Clone)]
 pub(super) struct TrafficGroup {
-    pub(super) rule: usize,
-    pub(super) tags: [String; 4],
+    pub(super) key: TrafficKey,
     /// Raw points by bucket; with an explicit window one bucket (0) holds them all.
     pub(super) buckets: Vec<(i64, Partial)>,
-    /// Pre-aggregated rows, already windowed by the query that produced them.
-    pub(super) aggregated: Option<Partial>,
+    /// Pre-aggregated rows, already windowed by the query that produced them (boxed: rare, and
+    /// a group of raw points should not pay for the room).
+    pub(super) aggregated: Option<Box<Partial>>,
     /// The raw points the buckets hold, so that a point read twice counts once.
     pub(super) seen: Seen,
 }
 
+impl TrafficGroup {
+    pub(super) fn rule(&self) -> usize {
+        self.key[0] as usize
+    }
+
+    /// Adds a bucket, with room doubling from one: most groups never get a second, and
+    /// `Vec`'s own growth starts at four.
+    pub(super) fn push_bucket(&mut self, bucket: i64, partial: Partial) {
+        if self.buckets.len() == self.buckets.capacity() {
+            self.buckets.reserve_exact(self.buckets.capacity().max(1));
+        }
+        self.buckets.push((bucket, partial));
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(super) struct DependencyGroup {
-    pub(super) rule: usize,
-    /// Tag values in the order of [`dependency_tags`].
-    pub(super) tags: Vec<String>,
+    pub(super) key: DependencyKey,
     /// Raw points inside an explicit window.
     pub(super) in_window: u64,
     /// Latest raw point time (for the open window).
@@ -31,6 +51,12 @@ pub(super) struct DependencyGroup {
     pub(super) aggregated: bool,
     /// Every-window mode: the buckets (sorted, distinct) holding at least one raw point.
     pub(super) buckets: Vec<i64>,
+}
+
+impl DependencyGroup {
+    pub(super) fn rule(&self) -> usize {
+        self.key[0] as usize
+    }
 }
 
 pub(super) fn traffic_tags(r: &TrafficRule) -> [&str; 4] {
@@ -50,18 +76,6 @@ pub(super) fn dependency_tags(r: &DependencyRule) -> [Option<&str>; 8] {
         Some(&r.remote_hostgroup_address),
         r.remote_hostgroup_address_port.as_deref(),
     ]
-}
-
-/// Appends one value to a group key, length-prefixed so no tag value can fake a boundary.
-pub(super) fn push_key_part(key: &mut Vec<u8>, value: &str) {
-    key.extend_from_slice(&(value.len() as u64).to_le_bytes());
-    key.extend_from_slice(value.as_bytes());
-}
-
-/// Starts a group key with the rule's index.
-pub(super) fn start_key(key: &mut Vec<u8>, rule: usize) {
-    key.clear();
-    key.extend_from_slice(&(rule as u64).to_le_bytes());
 }
 
 /// What an aggregator concluded about one series (a measurement and its tag values), kept by a

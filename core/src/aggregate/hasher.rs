@@ -30,6 +30,10 @@ impl Hasher for FxHasher {
         }
     }
 
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
     fn write_usize(&mut self, n: usize) {
         self.add(n as u64);
     }
@@ -42,4 +46,4 @@ impl Hasher for FxHasher {
 pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
 
 /// Group keys to their index in the aggregator's list of groups.
-pub(super) type GroupIndex = HashMap<Box<[u8]>, usize, FxBuild>;
+pub(super) type GroupIndex<K> = HashMap<K, u32, FxBuild>;

@@ -1,6 +1,6 @@
 //! Merging two aggregators of the same profile and window.
 
-use super::group_key::{push_key_part, start_key};
+use super::interner::Translation;
 use super::partial::merge_into;
 use super::Aggregator;
 
@@ -17,14 +17,18 @@ impl Aggregator {
             self.note_time(n);
         }
         let mut recount = Vec::new();
-        for g in other.traffic {
-            start_key(&mut self.key, g.rule);
-            g.tags.iter().for_each(|t| push_key_part(&mut self.key, t));
-            match self.traffic_index.get(self.key.as_slice()) {
+        // Their tag values' numbers become this aggregator's.
+        let mut translation = Translation::default();
+        for mut g in other.traffic {
+            for id in &mut g.key[1..] {
+                *id = translation.id(*id, &other.interner, &mut self.interner);
+            }
+            match self.traffic_index.get(&g.key) {
                 Some(&i) => {
+                    let i = i as usize;
                     let mine = &mut self.traffic[i];
-                    if let Some(p) = &g.aggregated {
-                        merge_into(&mut mine.aggregated, p);
+                    if let Some(p) = g.aggregated {
+                        merge_into(&mut mine.aggregated, *p);
                     }
                     if mine.seen.merge(g.seen) {
                         // A point in both: the buckets are counted again from the points.
@@ -34,12 +38,12 @@ impl Aggregator {
                     for (b, p) in &g.buckets {
                         match mine.buckets.iter_mut().find(|(mb, _)| mb == b) {
                             Some((_, mp)) => mp.merge(p),
-                            None => mine.buckets.push((*b, p.clone())),
+                            None => mine.push_bucket(*b, p.clone()),
                         }
                     }
                 }
                 None => {
-                    self.traffic_index.insert(self.key.as_slice().into(), self.traffic.len());
+                    self.traffic_index.insert(g.key, self.traffic.len() as u32);
                     self.traffic.push(g);
                 }
             }
@@ -47,12 +51,13 @@ impl Aggregator {
         for i in recount {
             self.recount(i);
         }
-        for g in other.dependency {
-            start_key(&mut self.key, g.rule);
-            g.tags.iter().for_each(|t| push_key_part(&mut self.key, t));
-            match self.dependency_index.get(self.key.as_slice()) {
+        for mut g in other.dependency {
+            for id in &mut g.key[1..] {
+                *id = translation.id(*id, &other.interner, &mut self.interner);
+            }
+            match self.dependency_index.get(&g.key) {
                 Some(&i) => {
-                    let mine = &mut self.dependency[i];
+                    let mine = &mut self.dependency[i as usize];
                     mine.in_window += g.in_window;
                     mine.aggregated |= g.aggregated;
                     for b in &g.buckets {
@@ -66,7 +71,7 @@ impl Aggregator {
                     };
                 }
                 None => {
-                    self.dependency_index.insert(self.key.as_slice().into(), self.dependency.len());
+                    self.dependency_index.insert(g.key, self.dependency.len() as u32);
                     self.dependency.push(g);
                 }
             }

@@ -15,6 +15,7 @@ mod dedup;
 mod every_window;
 mod group_key;
 mod hasher;
+mod interner;
 mod merge;
 mod partial;
 mod stats;
@@ -35,8 +36,9 @@ use crate::profile::Profile;
 use crate::time::{Timestamp, HOUR};
 use crate::whatif::WhatIf;
 use dedup::{series_signature, Outcome, SeenPoint};
-use group_key::{dependency_tags, push_key_part, start_key, traffic_tags, DependencyGroup, TrafficGroup};
+use group_key::{dependency_tags, traffic_tags, DependencyGroup, DependencyKey, TrafficGroup, TrafficKey};
 use hasher::GroupIndex;
+use interner::Interner;
 use partial::merge_into;
 
 /// [`Aggregator::bucket_of`] for a window spec.
@@ -56,12 +58,13 @@ fn bucket_in(spec: &WindowSpec, every_window: bool, time: i64) -> i64 {
 pub struct Aggregator {
     profile: Profile,
     spec: WindowSpec,
-    traffic_index: GroupIndex,
+    traffic_index: GroupIndex<TrafficKey>,
     traffic: Vec<TrafficGroup>,
-    dependency_index: GroupIndex,
+    dependency_index: GroupIndex<DependencyKey>,
     dependency: Vec<DependencyGroup>,
+    /// The tag values of every group's key.
+    interner: Interner,
     newest: Option<i64>,
-    key: Vec<u8>,
     stats: Stats,
     what_if: WhatIf,
     /// The profile's metric stages, when it reads raw exporter metrics.
@@ -85,8 +88,8 @@ impl Aggregator {
             traffic: Vec::new(),
             dependency_index: GroupIndex::default(),
             dependency: Vec::new(),
+            interner: Interner::default(),
             newest: None,
-            key: Vec::new(),
             stats: Stats::default(),
             what_if: WhatIf::default(),
             every_window: false,
@@ -291,23 +294,17 @@ impl Aggregator {
         let (index, series) = match *known {
             Some(known) => known,
             None => {
-                start_key(&mut self.key, rule);
-                for name in tag_names {
-                    push_key_part(&mut self.key, point.tag(name).unwrap_or(""));
+                let mut key: TrafficKey = [rule as u32; 5];
+                for (slot, name) in key[1..].iter_mut().zip(tag_names) {
+                    *slot = self.interner.id(point.tag(name).unwrap_or(""));
                 }
-                let i = match self.traffic_index.get(self.key.as_slice()) {
-                    Some(&i) => i,
+                let i = match self.traffic_index.get(&key) {
+                    Some(&i) => i as usize,
                     None => {
-                        let tags = tag_names.map(|name| point.tag(name).unwrap_or("").to_string());
-                        let group = TrafficGroup {
-                            rule,
-                            tags,
-                            buckets: Vec::new(),
-                            aggregated: None,
-                            seen: Default::default(),
-                        };
+                        let group =
+                            TrafficGroup { key, buckets: Vec::new(), aggregated: None, seen: Default::default() };
+                        self.traffic_index.insert(key, self.traffic.len() as u32);
                         self.traffic.push(group);
-                        self.traffic_index.insert(self.key.as_slice().into(), self.traffic.len() - 1);
                         self.traffic.len() - 1
                     }
                 };
@@ -335,7 +332,7 @@ impl Aggregator {
             }
         }
         match aggregated {
-            Some(partial) => merge_into(&mut self.traffic[index].aggregated, &partial),
+            Some(partial) => merge_into(&mut self.traffic[index].aggregated, partial),
             None => {
                 let bucket = self.bucket_of(time);
                 let horizon = self.prune_horizon();
@@ -347,7 +344,7 @@ impl Aggregator {
                     group.buckets.retain(|(b, _)| *b >= horizon);
                     let (spec, every) = (self.spec, self.every_window);
                     group.seen.retain(|t| bucket_in(&spec, every, t) >= horizon);
-                    group.buckets.push((bucket, Partial::of_value(value, time).with_histogram(percentiles)));
+                    group.push_bucket(bucket, Partial::of_value(value, time).with_histogram(percentiles));
                 }
             }
         }
@@ -408,23 +405,21 @@ impl Aggregator {
             Some(i) => i,
             None => {
                 let value = |name: Option<&str>| name.and_then(|n| point.tag(n)).unwrap_or("");
-                start_key(&mut self.key, rule);
-                for name in names {
-                    push_key_part(&mut self.key, value(name));
+                let mut key: DependencyKey = [rule as u32; 9];
+                for (slot, name) in key[1..].iter_mut().zip(names) {
+                    *slot = self.interner.id(value(name));
                 }
-                let i = match self.dependency_index.get(self.key.as_slice()) {
-                    Some(&i) => i,
+                let i = match self.dependency_index.get(&key) {
+                    Some(&i) => i as usize,
                     None => {
-                        let tags = names.iter().map(|&n| value(n).to_string()).collect();
                         self.dependency.push(DependencyGroup {
-                            rule,
-                            tags,
+                            key,
                             in_window: 0,
                             last: None,
                             aggregated: false,
                             buckets: Vec::new(),
                         });
-                        self.dependency_index.insert(self.key.as_slice().into(), self.dependency.len() - 1);
+                        self.dependency_index.insert(key, self.dependency.len() as u32 - 1);
                         self.dependency.len() - 1
                     }
                 };

@@ -23,8 +23,9 @@ pub struct Partial {
     /// Latest time seen (ns).
     pub last: i64,
     /// Distribution of the values, kept only for the `percentiles` what-if option; `None` as
-    /// soon as a pre-aggregated row (which has no distribution) is merged in.
-    pub histogram: Option<Histogram>,
+    /// soon as a pre-aggregated row (which has no distribution) is merged in. Boxed, so that
+    /// partials without one (the default) do not carry its room.
+    pub histogram: Option<Box<Histogram>>,
 }
 
 impl Partial {
@@ -36,7 +37,7 @@ impl Partial {
 
     pub(super) fn with_histogram(mut self, wanted: bool) -> Partial {
         if wanted {
-            let mut h = Histogram::default();
+            let mut h = Box::<Histogram>::default();
             h.add(self.min);
             self.histogram = Some(h);
         }
@@ -106,9 +107,9 @@ impl Partial {
     }
 }
 
-pub(super) fn merge_into(slot: &mut Option<Partial>, other: &Partial) {
+pub(super) fn merge_into(slot: &mut Option<Box<Partial>>, other: Partial) {
     match slot {
-        Some(p) => p.merge(other),
-        None => *slot = Some(other.clone()),
+        Some(p) => p.merge(&other),
+        None => *slot = Some(Box::new(other)),
     }
 }

@@ -1,7 +1,7 @@
 //! The rows of both tables from an aggregator's groups.
 
 use super::group_key::DependencyGroup;
-use super::partial::{merge_into, Partial};
+use super::partial::Partial;
 use super::window::Window;
 use super::Aggregator;
 use crate::rows::{nullable, truncate, DependencyRow, TrafficRow};
@@ -32,8 +32,8 @@ impl Aggregator {
             traffic: self.traffic.clone(),
             dependency_index: self.dependency_index.clone(),
             dependency: self.dependency.clone(),
+            interner: self.interner.clone(),
             newest: self.newest,
-            key: Vec::new(),
             stats: self.stats,
             what_if: self.what_if.clone(),
             exporter: None,
@@ -47,6 +47,22 @@ impl Aggregator {
             exporter.emit(window.end, &mut |point, time| points.observe_point(point, time));
         }
         points.tables_of_points()
+    }
+
+    /// The rows of both tables, as [`Aggregator::tables`] gives them, ending the aggregator: the
+    /// stages' points go into its own groups instead of a copy of them.
+    pub fn into_tables(mut self) -> Tables {
+        let Some(exporter) = self.exporter.take() else {
+            return self.tables_of_points();
+        };
+        self.every_window = false;
+        if let Some(newest) = exporter.newest() {
+            self.note_time(newest);
+        }
+        if let Some(window) = self.window() {
+            exporter.emit(window.end, &mut |point, time| self.observe_point(point, time));
+        }
+        self.tables_of_points()
     }
 
     fn tables_of_points(&self) -> Tables {
@@ -75,75 +91,75 @@ impl Aggregator {
         dependency_seen: impl Fn(&DependencyGroup) -> bool,
         what_if: &WhatIf,
     ) -> Tables {
-        // Keyed by rule and (renamed) tags, so that hostgroups renamed to one name merge.
-        let mut groups: BTreeMap<(usize, [String; 4]), Partial> = BTreeMap::new();
+        // Renames can give two groups one name: such groups merge, keyed by rule and renamed
+        // tags (borrowed: no group's values are copied before its row is made). Without
+        // renames every group is its own row, made as soon as its total is known.
+        let mut renamed: BTreeMap<(usize, [&str; 4]), Partial> = BTreeMap::new();
+        let filters = *what_if != WhatIf::default();
+        // Room for a row per group up front: growing a list of a million rows by doubling
+        // holds the old and the new list at once.
+        let room = |wanted: bool| if wanted { self.traffic.len() } else { 0 };
+        let mut rows = TrafficRows {
+            window,
+            what_if,
+            rows: Vec::with_capacity(room(!what_if.percentiles)),
+            with_percentiles: Vec::with_capacity(room(what_if.percentiles)),
+        };
         for g in &self.traffic {
-            let mut total = g.aggregated.clone();
+            let mut total: Option<Partial> = g.aggregated.as_deref().cloned();
             for (b, p) in &g.buckets {
                 if traffic_buckets.contains(b) {
-                    merge_into(&mut total, p);
+                    match total.as_mut() {
+                        Some(t) => t.merge(p),
+                        None => total = Some(p.clone()),
+                    }
                 }
             }
             let Some(p) = total else { continue };
-            let mut tags = g.tags.clone();
+            let mut tags: [&str; 4] = std::array::from_fn(|i| self.interner.get(g.key[i + 1]));
             for i in [0, 2] {
-                tags[i] = what_if.renamed(&tags[i]).to_string();
+                tags[i] = what_if.renamed(tags[i]);
             }
-            if !what_if.keeps_traffic(&tags) {
+            if filters && !what_if.keeps_traffic(&tags.map(str::to_string)) {
                 continue;
             }
-            match groups.entry((g.rule, tags)) {
+            if what_if.rename.is_empty() {
+                rows.push(&self.profile.traffic[g.rule()].direction, tags, &p);
+                continue;
+            }
+            match renamed.entry((g.rule(), tags)) {
                 std::collections::btree_map::Entry::Occupied(mut e) => e.get_mut().merge(&p),
                 std::collections::btree_map::Entry::Vacant(e) => {
                     e.insert(p);
                 }
             }
         }
-        let mut traffic = Vec::with_capacity(groups.len());
-        for ((rule, tags), p) in groups {
-            let r = &self.profile.traffic[rule];
-            let percentiles = p.histogram.as_ref().and_then(|h| Percentiles::of(h, p.min, p.max));
-            let [local, local_address, remote, remote_address] = tags;
-            let row = TrafficRow {
-                inventory_date: window.end,
-                traffic_direction: r.direction.clone(),
-                local_hostgroup: local,
-                local_hostgroup_address: nullable(&local_address),
-                remote_hostgroup: remote,
-                remote_hostgroup_address: nullable(&remote_address),
-                traffic_bandwidth_bits_min_1h: truncate(p.min),
-                traffic_bandwidth_bits_max_1h: truncate(p.max),
-                traffic_bandwidth_bits_avg_1h: truncate(p.mean()),
-            };
-            traffic.push((row, percentiles));
+        for ((rule, tags), p) in renamed {
+            rows.push(&self.profile.traffic[rule].direction, tags, &p);
         }
-        let mut dependency = Vec::new();
+        let mut dependency = Vec::with_capacity(self.dependency.len());
         for g in &self.dependency {
             if !g.aggregated && !dependency_seen(g) {
                 continue;
             }
-            let r = &self.profile.dependency[g.rule];
-            let t = &g.tags;
+            let r = &self.profile.dependency[g.rule()];
+            let t: [&str; 8] = std::array::from_fn(|i| self.interner.get(g.key[i + 1]));
             dependency.push(DependencyRow {
                 inventory_date: window.end,
                 dependency_direction: r.direction.clone(),
-                protocol: t[0].clone(),
-                local_hostgroup_process_name: nullable(&t[1]),
-                local_hostgroup: t[2].clone(),
-                local_hostgroup_address: nullable(&t[3]),
-                local_hostgroup_address_port: nullable(&t[4]),
-                remote_hostgroup: t[5].clone(),
-                remote_hostgroup_address: nullable(&t[6]),
-                remote_hostgroup_address_port: nullable(&t[7]),
+                protocol: t[0].to_string(),
+                local_hostgroup_process_name: nullable(t[1]),
+                local_hostgroup: t[2].to_string(),
+                local_hostgroup_address: nullable(t[3]),
+                local_hostgroup_address_port: nullable(t[4]),
+                remote_hostgroup: t[5].to_string(),
+                remote_hostgroup_address: nullable(t[6]),
+                remote_hostgroup_address_port: nullable(t[7]),
             });
         }
-        traffic.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         dependency.sort_unstable();
         what_if.apply_to_dependencies(&mut dependency);
-        let (traffic, mut traffic_percentiles): (Vec<_>, Vec<_>) = traffic.into_iter().unzip();
-        if !what_if.percentiles {
-            traffic_percentiles.clear();
-        }
+        let (traffic, traffic_percentiles) = rows.sorted();
         Tables { window: Some(window), traffic, dependency, traffic_percentiles }
     }
 }
@@ -160,4 +176,48 @@ pub struct Tables {
     /// Percentiles of each traffic row, in the same order, with the `percentiles` what-if
     /// option; empty otherwise.
     pub traffic_percentiles: Vec<Option<Percentiles>>,
+}
+
+/// Traffic rows as they are made, with their percentiles only when the what-if option wants
+/// them (a second list of a million rows is memory the common case should not pay for).
+struct TrafficRows<'a> {
+    window: Window,
+    what_if: &'a WhatIf,
+    rows: Vec<TrafficRow>,
+    with_percentiles: Vec<(TrafficRow, Option<Percentiles>)>,
+}
+
+impl TrafficRows<'_> {
+    fn push(&mut self, direction: &str, tags: [&str; 4], p: &Partial) {
+        let [local, local_address, remote, remote_address] = tags;
+        let row = TrafficRow {
+            inventory_date: self.window.end,
+            traffic_direction: direction.to_string(),
+            local_hostgroup: local.to_string(),
+            local_hostgroup_address: nullable(local_address),
+            remote_hostgroup: remote.to_string(),
+            remote_hostgroup_address: nullable(remote_address),
+            traffic_bandwidth_bits_min_1h: truncate(p.min),
+            traffic_bandwidth_bits_max_1h: truncate(p.max),
+            traffic_bandwidth_bits_avg_1h: truncate(p.mean()),
+        };
+        if self.what_if.percentiles {
+            let percentiles = p.histogram.as_ref().and_then(|h| Percentiles::of(h, p.min, p.max));
+            self.with_percentiles.push((row, percentiles));
+        } else {
+            self.rows.push(row);
+        }
+    }
+
+    /// The rows sorted by their columns, and their percentiles in the same order (empty
+    /// without the option).
+    fn sorted(mut self) -> (Vec<TrafficRow>, Vec<Option<Percentiles>>) {
+        if self.what_if.percentiles {
+            self.with_percentiles.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            self.with_percentiles.into_iter().unzip()
+        } else {
+            self.rows.sort_unstable();
+            (self.rows, Vec::new())
+        }
+    }
 }
