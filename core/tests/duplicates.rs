@@ -78,3 +78,20 @@ fn duplicates_across_formats_and_without_an_explicit_window() {
     let a = analyze(&[("a.lp", &lp), ("b.csv", &csv)], Options::default());
     assert_eq!(row(&a), (1000, 3000, 2000));
 }
+
+#[test]
+fn a_csv_point_read_again_with_another_value_replaces_the_first_as_in_line_protocol() {
+    // `influx -format csv` does not say which columns are tags and which fields: the traffic
+    // value must not make the rewritten point another series.
+    let header = "name,tags,time,bandwidth_bps,remote_service,service\n";
+    let csv = format!("{header}ingress,,{T0},1000,web,api\ningress,,{T1},9000,web,api\ningress,,{T1},3000,web,api\n");
+    let a = analyze(&[("rewritten.csv", &csv)], options());
+    // 1000 and 3000 (the last of T1): avg 2000; not 1000, 9000, 3000 (avg 4333, max 9000).
+    assert_eq!(row(&a), (1000, 3000, 2000));
+    assert_eq!(a.stats.aggregate.duplicates, 1);
+    // And across formats: the line-protocol point at T1 is replaced by the CSV one read after it.
+    let lp = [point(1000, T0), point(9000, T1)].concat();
+    let csv = format!("{header}ingress,,{T1},3000,web,api\n");
+    let a = analyze(&[("a.lp", &lp), ("b.csv", &csv)], options());
+    assert_eq!(row(&a), (1000, 3000, 2000));
+}

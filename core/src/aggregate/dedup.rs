@@ -163,11 +163,13 @@ impl Seen {
 }
 
 /// The signature of a point's series within its group: the tags other than the group's,
-/// combined in any order (tag order differs between formats).
-pub(super) fn series_signature(point: &impl crate::point::PointView, group_tags: &[&str]) -> u64 {
+/// combined in any order (tag order differs between formats). `value_field` is left out too:
+/// `influx -format csv` cannot tell tags from fields, so its parser shows every column as a
+/// tag, and a point written again with another value is the same series.
+pub(super) fn series_signature(point: &impl crate::point::PointView, group_tags: &[&str], value_field: &str) -> u64 {
     let mut signature = 0u64;
     point.for_each_tag(&mut |key, value| {
-        if !group_tags.contains(&key) {
+        if key != value_field && !group_tags.contains(&key) {
             let mut h = FxHasher::default();
             h.write(key.as_bytes());
             h.write_usize(usize::MAX);

@@ -308,7 +308,7 @@ impl Aggregator {
                         self.traffic.len() - 1
                     }
                 };
-                let series = series_signature(point, &tag_names);
+                let series = series_signature(point, &tag_names, &r.field);
                 *known = Some((i, series));
                 (i, series)
             }
