@@ -243,8 +243,10 @@ impl Federation {
     /// Last chance for the pending points: at the end of `--once` or a range (with the
     /// retries), or on a stop signal (one attempt per batch, within --cron-job-timeout-second,
     /// so the process ends within the service manager's stop timeout). Errors when points are
-    /// left, naming how many, their ticks and the command that writes them again.
-    async fn flush(&mut self, offset: i64) -> Result<()> {
+    /// left, naming how many and their ticks; with `replay_offset` (the time offset, when the
+    /// ticks were the schedule's: not for `--once`), the `--from/--to` command that writes them
+    /// again.
+    async fn flush(&mut self, replay_offset: Option<i64>) -> Result<()> {
         if self.writer.pending() > 0 {
             let before = self.writer.pending();
             match tokio::time::timeout(self.timeout, self.writer.write(Vec::new())).await {
@@ -260,17 +262,20 @@ impl Federation {
                 ),
             }
         }
-        match lost_ticks(self.writer.pending_lines()) {
-            None if self.writer.pending() == 0 => Ok(()),
-            None => bail!("{} point(s) could not be written to InfluxDB and are lost", self.writer.pending()),
-            Some((first, last)) => {
+        let lost = self.writer.pending();
+        match (lost_ticks(self.writer.pending_lines()), replay_offset) {
+            _ if lost == 0 => Ok(()),
+            (None, _) => bail!("{lost} point(s) could not be written to InfluxDB and are lost"),
+            (Some((first, last)), None) => {
+                bail!("{lost} point(s) could not be written to InfluxDB and are lost: the ticks stamped {first} to {last}")
+            }
+            (Some((first, last)), Some(offset)) => {
                 // `--from/--to` take ticks before the time offset; `--to` is exclusive.
                 let from = Timestamp(first.0.saturating_sub(offset));
                 let to = Timestamp(last.0.saturating_sub(offset).saturating_add(1_000_000_000));
                 bail!(
-                    "{} point(s) could not be written to InfluxDB and are lost: the ticks stamped {first} to {last}; \
-                     `planet-bq federate --from {from} --to {to}` with the same other flags writes them again",
-                    self.writer.pending()
+                    "{lost} point(s) could not be written to InfluxDB and are lost: the ticks stamped {first} to {last}; \
+                     `planet-bq federate --from {from} --to {to}` with the same other flags writes them again"
                 )
             }
         }
@@ -356,7 +361,7 @@ pub async fn federate(args: FederateArgs) -> Result<()> {
     let shifted = |t: Timestamp| Timestamp(t.0.saturating_add(offset));
     if args.once {
         federation.tick(shifted(system_now())).await?;
-        return federation.flush(offset).await;
+        return federation.flush(None).await;
     }
     if let (Some(from), Some(to)) = (args.from, args.to) {
         let ticks = schedule.ticks_between(from, to, MAX_RANGE_TICKS);
@@ -367,7 +372,7 @@ pub async fn federate(args: FederateArgs) -> Result<()> {
                 tracing::error!(error = %format!("{e:#}"), "tick failed");
             }
         }
-        federation.flush(offset).await?;
+        federation.flush(Some(offset)).await?;
         if failed > 0 {
             bail!("{failed} of {} tick(s) failed", ticks.len());
         }
@@ -399,7 +404,7 @@ pub async fn federate(args: FederateArgs) -> Result<()> {
     let pending = federation.writer.pending();
     tracing::info!(signal, pending, "stopping: no new tick; one last attempt at the pending points");
     federation.writer.stop_retrying();
-    federation.flush(offset).await?;
+    federation.flush(Some(offset)).await?;
     tracing::info!("stopped: every point was written");
     Ok(())
 }
