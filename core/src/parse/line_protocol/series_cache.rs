@@ -18,6 +18,9 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 /// stays bounded whatever the number of series.
 const MAX_CACHED_SERIES: usize = 1 << 16;
 
+/// Lines read without the cache after it filled up without paying off.
+const REST_LINES: usize = 4 * MAX_CACHED_SERIES;
+
 /// At most this many key bytes are kept (the cache starts over past it too).
 const MAX_CACHED_BYTES: usize = 64 << 20;
 
@@ -63,6 +66,10 @@ pub(super) struct SeriesCache {
     index: HashMap<u64, usize, BuildHasherDefault<HashIsKey>>,
     /// The entry found or added last.
     last: Option<usize>,
+    /// Lines found since the cache last started over.
+    hits: usize,
+    /// Lines left during which the cache is not used (see [`SeriesCache::remember`]).
+    resting: usize,
 }
 
 /// The id of a remembered series, valid until the cache starts over.
@@ -82,7 +89,11 @@ impl SeriesCache {
     /// The series of a key, if remembered, with the end of its measurement and its handle.
     #[inline]
     pub(super) fn find(&mut self, key: &[u8]) -> Option<(SeriesId, usize, SeriesHandle)> {
+        if self.resting > 0 {
+            return None;
+        }
         let found = self.find_entry(key)?;
+        self.hits += 1;
         self.last = Some(found);
         let e = &self.entries[found];
         Some((SeriesId(found), e.measurement_end, e.handle))
@@ -122,11 +133,26 @@ impl SeriesCache {
             e.handle = handle;
             return;
         }
+        if self.resting > 0 {
+            self.resting -= 1;
+            return;
+        }
         if self.entries.len() >= MAX_CACHED_SERIES || self.bytes.len() + key.len() > MAX_CACHED_BYTES {
+            // Filled with fewer hits than entries: the series come back too far apart (a
+            // fleet of more series than the cache holds, read tick by tick). Remembering them
+            // costs a hash and a copy per line for nothing, so the cache rests for a while,
+            // then tries again (the order of the input may change).
+            if self.hits < self.entries.len() {
+                self.resting = REST_LINES;
+            }
             self.bytes.clear();
             self.entries.clear();
             self.index.clear();
             self.last = None;
+            self.hits = 0;
+            if self.resting > 0 {
+                return;
+            }
         }
         let start = self.bytes.len();
         self.bytes.extend_from_slice(key);
@@ -188,10 +214,32 @@ mod tests {
     }
 
     #[test]
+    fn a_cache_that_fills_without_hits_rests_then_works_again() {
+        let mut cache = SeriesCache::default();
+        for i in 0..MAX_CACHED_SERIES {
+            cache.remember(None, format!("m,k={i}").as_bytes(), 1, SeriesHandle::Other);
+        }
+        // Full, never hit: the next series is not remembered, nor any for REST_LINES lines.
+        cache.remember(None, b"m,k=next", 1, SeriesHandle::Other);
+        assert_eq!(cache.find(b"m,k=next"), None);
+        assert_eq!(cache.entries.len(), 0);
+        for _ in 0..REST_LINES {
+            cache.remember(None, b"m,k=again", 1, SeriesHandle::Other);
+        }
+        assert_eq!(cache.find(b"m,k=again"), None);
+        // Then it remembers again.
+        cache.remember(None, b"m,k=again", 1, SeriesHandle::Other);
+        assert_eq!(cache.find(b"m,k=again").map(|(_, m, h)| (m, h)), Some((1, SeriesHandle::Other)));
+    }
+
+    #[test]
     fn the_cache_forgets_everything_when_full_and_keeps_working() {
         let mut cache = SeriesCache::default();
         for i in 0..=MAX_CACHED_SERIES {
-            cache.remember(None, format!("m,k={i}").as_bytes(), 1, SeriesHandle::Other);
+            let key = format!("m,k={i}");
+            cache.remember(None, key.as_bytes(), 1, SeriesHandle::Other);
+            // Each series read twice: the cache pays off, so it does not rest when full.
+            assert!(cache.find(key.as_bytes()).is_some());
         }
         assert_eq!(cache.entries.len(), 1);
         let last = format!("m,k={MAX_CACHED_SERIES}");
