@@ -233,6 +233,12 @@ function recompute() {
       state.current = msg.results.current;
       state.baseline = msg.results.baseline ?? null;
       if (msg.series !== undefined) state.series = msg.series;
+      // A new worker (after a cancelled read) counts from zero again.
+      if (worker !== state.countedWorker) {
+        state.countedWorker = worker;
+        state.fileReadsBefore = state.fileReads;
+      }
+      state.fileReads = state.fileReadsBefore + msg.fileReads;
       state.timings = { ...msg.timings, how: msg.how.current, total: performance.now() - started };
       noteHow(msg, state.timings.total);
       showErrors([...warningLines(state.current, ""), ...warningLines(state.baseline, "baseline: ")]);
@@ -278,6 +284,7 @@ async function render(isCurrent) {
   $("window-used").textContent = w
     ? `traffic [${w.trafficStart}, ${w.end}) · dependency [${w.dependencyStart}, ${w.end})`
     : `no point of the ${$("profile").value || state.defaultProfile} profile's measurements in these files`;
+  const tm = performance.now();
   state.comparison = state.baseline ? compare(r, state.baseline) : null;
   state.graph = graphModel(r.dependency, r.traffic);
   if (state.comparison) {
@@ -302,10 +309,14 @@ async function render(isCurrent) {
   // The graph is drawn in a task of its own, so tables show first and input is handled between.
   await yieldToBrowser();
   if (!isCurrent()) return false;
+  const t2 = performance.now();
   renderGraph();
+  const t3 = performance.now();
   renderTimeViews();
+  state.timings.modelMs = t0 - tm;
   state.timings.tablesMs = t1 - t0;
-  state.timings.graphMs = performance.now() - t1;
+  state.timings.graphMs = t3 - t2;
+  state.timings.timeViewsMs = performance.now() - t3;
   for (const id of [
     "download-traffic-ndjson",
     "download-traffic-csv",
@@ -480,6 +491,9 @@ async function init() {
   updateCli(buildOptions(formValues().form));
   // For benchmarks and tests: how long the last computation took.
   window.planetTimings = () => state.timings;
+  // For tests: how many files the worker(s) opened, and how often the graph was laid out.
+  window.planetFileReads = () => state.fileReads;
+  window.planetGraphLayouts = () => ({ ...state.graphLayouts });
   // For tests: what the time views drew.
   window.planetSeries = () => state.series;
   window.planetChart = () => state.chart;

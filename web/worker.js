@@ -8,7 +8,7 @@
 //   worker -> page  { id, type: "progress", loaded, total, file }
 //                   { id, type: "result", results: { [key]: Analysis }, timings: { [key]: ms },
 //                     how: { [key]: "partials" | "read" }, reread: { [key]: string[] },
-//                     series?: { ends, pairs, edges } | null }
+//                     series?: { ends, pairs, edges } | null, fileReads }
 //                   { id, type: "error", message, set }
 import init, { Analyzer } from "./pkg/planet_wasm.js";
 import { edgePresence, pairSeries } from "./timeseries.js";
@@ -19,6 +19,8 @@ const PROGRESS_EVERY_MS = 50;
 const FILTER_KEYS = ["minBandwidth", "excludePorts", "excludeAddresses", "hideEmptyRemote", "rename", "percentiles"];
 
 let ready = null;
+/** Files opened for reading by this worker, ever: the page shows that a what-if read nothing. */
+let fileReads = 0;
 /** Per set key: { readKey, all (AllWindows), readErrors, seriesKey }. */
 const held = new Map();
 
@@ -118,6 +120,7 @@ self.onmessage = async (event) => {
           seriesOut = null;
         } else if (h.seriesKey !== JSON.stringify(filters)) {
           // The time views follow the row filters; a window move leaves them as they are.
+          const seriesStarted = performance.now();
           h.seriesKey = JSON.stringify(filters);
           const ends = h.all.ends();
           const all = h.all.allRows(filters);
@@ -126,6 +129,7 @@ self.onmessage = async (event) => {
             pairs: pairSeries(all.traffic, ends.traffic),
             edges: edgePresence(all.dependency, ends.dependency),
           };
+          timings.seriesMs = performance.now() - seriesStarted;
         }
       }
     } catch (e) {
@@ -135,7 +139,7 @@ self.onmessage = async (event) => {
     timings[set.key] = performance.now() - started;
   }
   if (progress.total > 0) self.postMessage({ id, type: "progress", loaded: progress.total, total: progress.total, file: "" });
-  self.postMessage({ id, type: "result", results, timings, how, reread, series: seriesOut });
+  self.postMessage({ id, type: "result", results, timings, how, reread, series: seriesOut, fileReads });
 };
 
 function forget(key) {
@@ -149,6 +153,7 @@ async function feed(id, analyzer, files, progress) {
   const readErrors = [];
   for (const file of files) {
     analyzer.beginInput(file.name);
+    fileReads++;
     try {
       const reader = file.stream().getReader();
       for (;;) {
