@@ -215,10 +215,16 @@ function recompute() {
   }
   const started = performance.now();
   setStatus("computing");
+  // The time views' series may come in a message after the result.
+  let seriesMsg = null;
+  let seriesArrived = null;
   worker.onmessage = async (event) => {
     const msg = event.data;
     if (msg.id !== state.requestId) return;
-    if (msg.type === "progress") {
+    if (msg.type === "series") {
+      seriesMsg = msg;
+      seriesArrived?.();
+    } else if (msg.type === "progress") {
       const fraction = msg.total > 0 ? msg.loaded / msg.total : 1;
       $("progress").value = fraction;
       setStatus(`reading ${Math.floor(fraction * 100)}%${msg.file ? ` · ${msg.file}` : ""}`);
@@ -242,8 +248,18 @@ function recompute() {
       state.timings = { ...msg.timings, how: msg.how.current, total: performance.now() - started };
       noteHow(msg, state.timings.total);
       showErrors([...warningLines(state.current, ""), ...warningLines(state.baseline, "baseline: ")]);
-      if (!(await render(() => id === state.requestId))) return;
+      if (!(await render(() => id === state.requestId, !msg.seriesFollows))) return;
       state.timings.rendered = performance.now() - started;
+      if (msg.seriesFollows) {
+        if (!seriesMsg) await new Promise((resolve) => (seriesArrived = resolve));
+        if (id !== state.requestId) return;
+        state.series = seriesMsg.series;
+        state.timings.seriesMs = seriesMsg.seriesMs;
+        const t = performance.now();
+        renderTimeViews();
+        state.timings.timeViewsMs = performance.now() - t;
+      }
+      state.timings.timeViewsDrawn = performance.now() - started;
       // A counter that automation can wait on, since "ready" may already be showing.
       document.body.dataset.computations = String(Number(document.body.dataset.computations ?? 0) + 1);
       setStatus("ready");
@@ -278,7 +294,11 @@ function yieldToBrowser() {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-async function render(isCurrent) {
+/**
+ * Draws the tables, then the graph in a task of its own, then the time views unless their new
+ * series are still to come (`timeViews` false).
+ */
+async function render(isCurrent, timeViews) {
   const r = state.current;
   const w = r.window;
   $("window-used").textContent = w
@@ -312,7 +332,7 @@ async function render(isCurrent) {
   const t2 = performance.now();
   renderGraph();
   const t3 = performance.now();
-  renderTimeViews();
+  if (timeViews) renderTimeViews();
   state.timings.modelMs = t0 - tm;
   state.timings.tablesMs = t1 - t0;
   state.timings.graphMs = t3 - t2;

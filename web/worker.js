@@ -8,7 +8,9 @@
 //   worker -> page  { id, type: "progress", loaded, total, file }
 //                   { id, type: "result", results: { [key]: Analysis }, timings: { [key]: ms },
 //                     how: { [key]: "partials" | "read" }, reread: { [key]: string[] },
-//                     series?: { ends, pairs, edges } | null, fileReads }
+//                     series?: { ends, pairs, edges } | null, seriesFollows: boolean, fileReads }
+//                   { id, type: "series", series: { ends, pairs, edges }, seriesMs } (after a
+//                     result with seriesFollows: the time views, once the tables can be drawn)
 //                   { id, type: "error", message, set }
 import init, { Analyzer } from "./pkg/planet_wasm.js";
 import { edgePresence, pairSeries } from "./timeseries.js";
@@ -64,6 +66,8 @@ self.onmessage = async (event) => {
   const reread = {};
   /** undefined: the page keeps its time views; null: there are none for these files. */
   let seriesOut;
+  /** Computes the time views' series, when they change: sent in a message of their own. */
+  let seriesJob = null;
   for (const set of sets) {
     const started = performance.now();
     const { filters, read } = split(set.options);
@@ -119,17 +123,20 @@ self.onmessage = async (event) => {
         if (!h) {
           seriesOut = null;
         } else if (h.seriesKey !== JSON.stringify(filters)) {
-          // The time views follow the row filters; a window move leaves them as they are.
-          const seriesStarted = performance.now();
-          h.seriesKey = JSON.stringify(filters);
-          const ends = h.all.ends();
-          const all = h.all.allRows(filters);
-          seriesOut = {
-            ends,
-            pairs: pairSeries(all.traffic, ends.traffic),
-            edges: edgePresence(all.dependency, ends.dependency),
+          // The time views follow the row filters; a window move leaves them as they are. They
+          // are computed after the result is sent, so that the tables and graph come first.
+          const kept = h;
+          seriesJob = () => {
+            const ends = kept.all.ends();
+            const all = kept.all.allRows(filters);
+            const out = {
+              ends,
+              pairs: pairSeries(all.traffic, ends.traffic),
+              edges: edgePresence(all.dependency, ends.dependency),
+            };
+            kept.seriesKey = JSON.stringify(filters);
+            return out;
           };
-          timings.seriesMs = performance.now() - seriesStarted;
         }
       }
     } catch (e) {
@@ -139,7 +146,16 @@ self.onmessage = async (event) => {
     timings[set.key] = performance.now() - started;
   }
   if (progress.total > 0) self.postMessage({ id, type: "progress", loaded: progress.total, total: progress.total, file: "" });
-  self.postMessage({ id, type: "result", results, timings, how, reread, series: seriesOut, fileReads });
+  self.postMessage({ id, type: "result", results, timings, how, reread, series: seriesOut, seriesFollows: seriesJob !== null, fileReads });
+  if (seriesJob) {
+    const started = performance.now();
+    try {
+      const series = seriesJob();
+      self.postMessage({ id, type: "series", series, seriesMs: performance.now() - started });
+    } catch (e) {
+      self.postMessage({ id, type: "error", set: "current", message: e.message ?? String(e) });
+    }
+  }
 };
 
 function forget(key) {
