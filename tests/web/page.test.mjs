@@ -263,6 +263,8 @@ test("every test vector gives exactly the expected rows and NDJSON", async (t) =
         await page.waitForFunction(() => document.querySelectorAll("#inventory-list li").length === 1);
       }
       await load(inputs, options);
+      // Once each, whatever the profile (one that cannot keep every window is not read twice).
+      assert.equal(await page.evaluate(() => window.planetFileReads()), inputs.length, "each file is read once");
       const traffic = parseNdjson(expectedText("traffic.ndjson"));
       const dependency = parseNdjson(expectedText("dependency.ndjson"));
       assert.deepEqual(project(await tableRows("traffic-table"), traffic), traffic);
