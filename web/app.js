@@ -215,10 +215,16 @@ function recompute() {
   }
   const started = performance.now();
   setStatus("computing");
+  // The time views' series may come in a message after the result.
+  let seriesMsg = null;
+  let seriesArrived = null;
   worker.onmessage = async (event) => {
     const msg = event.data;
     if (msg.id !== state.requestId) return;
-    if (msg.type === "progress") {
+    if (msg.type === "series") {
+      seriesMsg = msg;
+      seriesArrived?.();
+    } else if (msg.type === "progress") {
       const fraction = msg.total > 0 ? msg.loaded / msg.total : 1;
       $("progress").value = fraction;
       setStatus(`reading ${Math.floor(fraction * 100)}%${msg.file ? ` · ${msg.file}` : ""}`);
@@ -233,11 +239,27 @@ function recompute() {
       state.current = msg.results.current;
       state.baseline = msg.results.baseline ?? null;
       if (msg.series !== undefined) state.series = msg.series;
+      // A new worker (after a cancelled read) counts from zero again.
+      if (worker !== state.countedWorker) {
+        state.countedWorker = worker;
+        state.fileReadsBefore = state.fileReads;
+      }
+      state.fileReads = state.fileReadsBefore + msg.fileReads;
       state.timings = { ...msg.timings, how: msg.how.current, total: performance.now() - started };
       noteHow(msg, state.timings.total);
       showErrors([...warningLines(state.current, ""), ...warningLines(state.baseline, "baseline: ")]);
-      if (!(await render(() => id === state.requestId))) return;
+      if (!(await render(() => id === state.requestId, !msg.seriesFollows))) return;
       state.timings.rendered = performance.now() - started;
+      if (msg.seriesFollows) {
+        if (!seriesMsg) await new Promise((resolve) => (seriesArrived = resolve));
+        if (id !== state.requestId) return;
+        state.series = seriesMsg.series;
+        state.timings.seriesMs = seriesMsg.seriesMs;
+        const t = performance.now();
+        renderTimeViews();
+        state.timings.timeViewsMs = performance.now() - t;
+      }
+      state.timings.timeViewsDrawn = performance.now() - started;
       // A counter that automation can wait on, since "ready" may already be showing.
       document.body.dataset.computations = String(Number(document.body.dataset.computations ?? 0) + 1);
       setStatus("ready");
@@ -272,12 +294,17 @@ function yieldToBrowser() {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-async function render(isCurrent) {
+/**
+ * Draws the tables, then the graph in a task of its own, then the time views unless their new
+ * series are still to come (`timeViews` false).
+ */
+async function render(isCurrent, timeViews) {
   const r = state.current;
   const w = r.window;
   $("window-used").textContent = w
     ? `traffic [${w.trafficStart}, ${w.end}) · dependency [${w.dependencyStart}, ${w.end})`
     : `no point of the ${$("profile").value || state.defaultProfile} profile's measurements in these files`;
+  const tm = performance.now();
   state.comparison = state.baseline ? compare(r, state.baseline) : null;
   state.graph = graphModel(r.dependency, r.traffic);
   if (state.comparison) {
@@ -302,10 +329,14 @@ async function render(isCurrent) {
   // The graph is drawn in a task of its own, so tables show first and input is handled between.
   await yieldToBrowser();
   if (!isCurrent()) return false;
+  const t2 = performance.now();
   renderGraph();
-  renderTimeViews();
+  const t3 = performance.now();
+  if (timeViews) renderTimeViews();
+  state.timings.modelMs = t0 - tm;
   state.timings.tablesMs = t1 - t0;
-  state.timings.graphMs = performance.now() - t1;
+  state.timings.graphMs = t3 - t2;
+  state.timings.timeViewsMs = performance.now() - t3;
   for (const id of [
     "download-traffic-ndjson",
     "download-traffic-csv",
@@ -480,6 +511,9 @@ async function init() {
   updateCli(buildOptions(formValues().form));
   // For benchmarks and tests: how long the last computation took.
   window.planetTimings = () => state.timings;
+  // For tests: how many files the worker(s) opened, and how often the graph was laid out.
+  window.planetFileReads = () => state.fileReads;
+  window.planetGraphLayouts = () => ({ ...state.graphLayouts });
   // For tests: what the time views drew.
   window.planetSeries = () => state.series;
   window.planetChart = () => state.chart;

@@ -116,12 +116,78 @@ function cheapLayout() {
   return { name: "grid", animate: false, padding: 12, avoidOverlap: true, sort: (a, b) => (a.id() < b.id() ? -1 : 1) };
 }
 
+/** Layouts kept for graphs drawn before (a what-if toggled back finds its picture again). */
+const LAYOUT_CACHE_SIZE = 8;
+
+/**
+ * Draws `state.graph`. The layered layout is most of a redraw's time, so it runs only for a graph
+ * not seen before: when the hostgroups, dependencies and groups are those drawn (a window move or
+ * a row filter often changes only bandwidths), only data and classes change; when some of them
+ * went away and none came, they are removed and the others stay where they were; a graph drawn
+ * before gets its earlier positions back. Only a graph with new elements is laid out again.
+ */
 export function renderGraph() {
   const g = state.graph;
+  const elements = graphElements(g);
+  const structure = structureKey(elements);
+  const cy = state.cy;
+  const removed = cy ? removedOnly(cy, elements) : null;
+  const cached = state.layoutCache.get(structure);
+  let how;
+  if (removed) {
+    cy.batch(() => cy.remove(removed));
+    restyle(cy, elements);
+    how = removed.length === 0 ? "kept" : "removed";
+  } else if (cached) {
+    layOut(elements, { name: "preset", positions: (node) => cached.get(node.id()), fit: false, animate: false }, cy);
+    how = "cached";
+  } else {
+    layOut(elements, g.edges.length > LAYERED_LAYOUT_MAX_EDGES ? cheapLayout() : layeredLayout());
+    how = "full";
+  }
+  rememberLayout(structure);
+  state.graphLayouts[how]++;
+  state.timings.graphLayout = how;
+  if (how !== "kept") fillFocusList(g);
+  showEdgeLabels(state.cy);
+  // Tests and automation read the graph library's model from here.
+  window.planetGraph = state.cy;
+  focusNode(state.focus && g.nodes.some((n) => n.id === state.focus) ? state.focus : null);
+  searchGraph(state.search ?? "");
+}
+
+/**
+ * The drawn elements that `elements` no longer has, when it adds none and changes no
+ * element's ends or parent (then the drawn layout still fits); otherwise null.
+ */
+function removedOnly(cy, elements) {
+  const wanted = new Map(elements.map((e) => [e.data.id, e]));
+  if (cy.elements().length < wanted.size) return null;
+  for (const e of elements) {
+    const drawn = cy.getElementById(e.data.id);
+    if (drawn.empty()) return null;
+    const d = drawn.data();
+    if ((d.parent ?? "") !== (e.data.parent ?? "") || (d.source ?? "") !== (e.data.source ?? "") || (d.target ?? "") !== (e.data.target ?? "")) {
+      return null;
+    }
+  }
+  return cy.elements().filter((el) => !wanted.has(el.id()));
+}
+
+/** Keeps the drawn positions under the graph's structure, the oldest forgotten first. */
+function rememberLayout(structure) {
+  const cache = state.layoutCache;
+  cache.delete(structure);
+  cache.set(structure, new Map(state.cy.nodes().map((n) => [n.id(), { ...n.position() }])));
+  while (cache.size > LAYOUT_CACHE_SIZE) cache.delete(cache.keys().next().value);
+}
+
+/** Cytoscape's elements for a graph model, hostgroups grouped by prefix when asked. */
+function graphElements(g) {
   const groups = state.groupBy ? prefixGroups(g.nodes.map((n) => n.id), state.groupBy) : new Map();
   const parents = [...new Set(groups.values())].sort();
-  const elements = [
-    ...parents.map((p) => ({ group: "nodes", data: { id: groupId(p), label: p, group: true } })),
+  return [
+    ...parents.map((p) => ({ group: "nodes", data: { id: groupId(p), label: p, group: true }, classes: "" })),
     ...g.nodes.map((n) => ({
       group: "nodes",
       data: {
@@ -132,10 +198,11 @@ export function renderGraph() {
       },
       classes: n.removed ? "removed" : "",
     })),
-    ...g.edges.map((e, i) => ({
+    ...g.edges.map((e) => ({
       group: "edges",
       data: {
-        id: `e${i}`,
+        // The dependency itself: the same edge keeps its element from one what-if to the next.
+        id: `d:${e.id}`,
         source: nodeId(e.source),
         target: nodeId(e.target),
         label: e.label,
@@ -145,8 +212,36 @@ export function renderGraph() {
       classes: e.status ?? "",
     })),
   ];
+}
+
+/** What the layout depends on: the elements with their ends and parents. */
+function structureKey(elements) {
+  return JSON.stringify(elements.map((e) => [e.data.id, e.data.parent ?? "", e.data.source ?? "", e.data.target ?? ""]).sort());
+}
+
+/** The classes that the graph model sets; the others (focus, search, hover, zoom) are the page's. */
+const MODEL_CLASSES = ["added", "removed"];
+
+/** Puts new data and model classes on a drawn graph of the same structure: no layout. */
+function restyle(cy, elements) {
+  cy.batch(() => {
+    for (const e of elements) {
+      const drawn = cy.getElementById(e.data.id);
+      for (const [k, v] of Object.entries(e.data)) if (drawn.data(k) !== v) drawn.data(k, v);
+      const classes = new Set(e.classes.split(" ").filter(Boolean));
+      for (const c of MODEL_CLASSES) if (drawn.hasClass(c) !== classes.has(c)) drawn.toggleClass(c, classes.has(c));
+    }
+  });
+}
+
+/**
+ * A new Cytoscape instance for `elements` with `layout`; `viewport` (the graph drawn before) gives
+ * its zoom and pan when set, so that the picture does not jump.
+ */
+function layOut(elements, layout, viewport) {
+  const big = elements.filter((e) => e.group === "edges").length > LAYERED_LAYOUT_MAX_EDGES;
+  const view = viewport ? { zoom: viewport.zoom(), pan: { ...viewport.pan() } } : null;
   if (state.cy) state.cy.destroy();
-  const big = g.edges.length > LAYERED_LAYOUT_MAX_EDGES;
   const cy = cytoscape({
     container: $("graph"),
     elements,
@@ -154,9 +249,11 @@ export function renderGraph() {
     wheelSensitivity: 0.3,
     textureOnViewport: big,
     hideEdgesOnViewport: big,
-    layout: big ? cheapLayout() : layeredLayout(),
+    layout,
   });
-  if (cy.zoom() > FIT_MAX_ZOOM) {
+  if (view) {
+    cy.viewport(view);
+  } else if (cy.zoom() > FIT_MAX_ZOOM) {
     cy.zoom(FIT_MAX_ZOOM);
     cy.center();
   }
@@ -173,12 +270,6 @@ export function renderGraph() {
   cy.on("mouseout", "edge", (event) => event.target.removeClass("hover"));
   cy.on("zoom", () => showEdgeLabels(cy));
   state.cy = cy;
-  showEdgeLabels(cy);
-  fillFocusList(g);
-  // Tests and automation read the graph library's model from here.
-  window.planetGraph = cy;
-  focusNode(state.focus && g.nodes.some((n) => n.id === state.focus) ? state.focus : null);
-  searchGraph(state.search ?? "");
 }
 
 function fillFocusList(g) {

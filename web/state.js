@@ -36,7 +36,18 @@ export const state = {
   /** Separator of the prefix that groups hostgroups in the graph ("" = no grouping). */
   groupBy: "",
   cy: null,
+  /**
+   * How the graph was drawn, counted: laid out from scratch, earlier positions taken back, some
+   * elements removed from the drawn picture, or the drawn picture kept with new data.
+   */
+  graphLayouts: { full: 0, cached: 0, removed: 0, kept: 0 },
+  /** Graph structure -> node positions, for graphs drawn before (graph.js). */
+  layoutCache: new Map(),
   timings: {},
+  /** Files the analysis workers opened for reading since the page loaded. */
+  fileReads: 0,
+  fileReadsBefore: 0,
+  countedWorker: null,
   /** The core's default profile, named when no profile is picked. */
   defaultProfile: "planet-federator",
 };

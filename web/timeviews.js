@@ -11,16 +11,26 @@ const TIMELINE_MAX_ROWS = 400;
 
 const seconds = (rfc3339) => Date.parse(rfc3339) / 1000;
 
+/** The series drawn last: when they are still those, a window move only moves the markers. */
+let drawnSeries = null;
+
 /** Redraws the three views from `state.series` (`{ ends, pairs, edges }` of the worker). */
 export function renderTimeViews() {
   const s = state.series;
   const panel = $("time-panel");
   if (!s || s.ends.traffic.length === 0) {
     panel.hidden = true;
+    drawnSeries = null;
     return;
   }
   panel.hidden = false;
   renderSlider(s.ends.traffic);
+  if (s === drawnSeries && state.chart) {
+    state.chart.redraw(false, false);
+    markCurrentWindow(s.ends.dependency);
+    return;
+  }
+  drawnSeries = s;
   renderPairList(s.pairs);
   renderChart();
   renderTimeline(s.edges, s.ends.dependency);
@@ -132,18 +142,32 @@ export function renderChart() {
   box.dataset.points = String(xs.length);
 }
 
+/** The dependency window of the window in view: the last one ending at or before it (or -1). */
+function currentDependencyWindow(ends) {
+  const end = selectedEnd();
+  let current = -1;
+  for (let i = 0; i < ends.length; i++) if (end && ends[i] <= end) current = i;
+  return current;
+}
+
+/** Moves the timeline's "current" column to the window in view. */
+function markCurrentWindow(ends) {
+  const current = currentDependencyWindow(ends);
+  for (const c of $("timeline").querySelectorAll(".tl-cell.current")) c.classList.remove("current");
+  if (current < 0) return;
+  for (const c of $("timeline").querySelectorAll(`.tl-cell[data-window="${current}"]`)) c.classList.add("current");
+}
+
 function renderTimeline(edges, ends) {
   const box = $("timeline");
   const shown = edges.slice(0, TIMELINE_MAX_ROWS);
-  const end = selectedEnd();
-  // The dependency window of the window in view: the last one ending at or before it.
-  let current = -1;
-  for (let i = 0; i < ends.length; i++) if (end && ends[i] <= end) current = i;
+  const current = currentDependencyWindow(ends);
   const head = document.createElement("div");
   head.className = "tl-row tl-head";
   head.append(cell("tl-name", `${edges.length} dependencies · ${ends.length} daily windows`));
   for (let i = 0; i < ends.length; i++) {
     const c = cell(`tl-cell${i === current ? " current" : ""}`, ends[i].slice(5, 10));
+    c.dataset.window = String(i);
     c.title = `dependency window ending ${ends[i]}`;
     head.append(c);
   }
@@ -155,6 +179,7 @@ function renderTimeline(edges, ends) {
     row.append(cell("tl-name", label));
     e.present.forEach((on, i) => {
       const c = cell(`tl-cell${on ? " on" : ""}${i === current ? " current" : ""}`, "");
+      c.dataset.window = String(i);
       c.title = `${label}: ${on ? "present" : "absent"} in the window ending ${ends[i]}`;
       c.dataset.present = String(on);
       row.append(c);

@@ -8,7 +8,9 @@
 //   worker -> page  { id, type: "progress", loaded, total, file }
 //                   { id, type: "result", results: { [key]: Analysis }, timings: { [key]: ms },
 //                     how: { [key]: "partials" | "read" }, reread: { [key]: string[] },
-//                     series?: { ends, pairs, edges } | null }
+//                     series?: { ends, pairs, edges } | null, seriesFollows: boolean, fileReads }
+//                   { id, type: "series", series: { ends, pairs, edges }, seriesMs } (after a
+//                     result with seriesFollows: the time views, once the tables can be drawn)
 //                   { id, type: "error", message, set }
 import init, { Analyzer } from "./pkg/planet_wasm.js";
 import { edgePresence, pairSeries } from "./timeseries.js";
@@ -19,6 +21,8 @@ const PROGRESS_EVERY_MS = 50;
 const FILTER_KEYS = ["minBandwidth", "excludePorts", "excludeAddresses", "hideEmptyRemote", "rename", "percentiles"];
 
 let ready = null;
+/** Files opened for reading by this worker, ever: the page shows that a what-if read nothing. */
+let fileReads = 0;
 /** Per set key: { readKey, all (AllWindows), readErrors, seriesKey }. */
 const held = new Map();
 
@@ -62,6 +66,8 @@ self.onmessage = async (event) => {
   const reread = {};
   /** undefined: the page keeps its time views; null: there are none for these files. */
   let seriesOut;
+  /** Computes the time views' series, when they change: sent in a message of their own. */
+  let seriesJob = null;
   for (const set of sets) {
     const started = performance.now();
     const { filters, read } = split(set.options);
@@ -117,14 +123,19 @@ self.onmessage = async (event) => {
         if (!h) {
           seriesOut = null;
         } else if (h.seriesKey !== JSON.stringify(filters)) {
-          // The time views follow the row filters; a window move leaves them as they are.
-          h.seriesKey = JSON.stringify(filters);
-          const ends = h.all.ends();
-          const all = h.all.allRows(filters);
-          seriesOut = {
-            ends,
-            pairs: pairSeries(all.traffic, ends.traffic),
-            edges: edgePresence(all.dependency, ends.dependency),
+          // The time views follow the row filters; a window move leaves them as they are. They
+          // are computed after the result is sent, so that the tables and graph come first.
+          const kept = h;
+          seriesJob = () => {
+            const ends = kept.all.ends();
+            const all = kept.all.allRows(filters);
+            const out = {
+              ends,
+              pairs: pairSeries(all.traffic, ends.traffic),
+              edges: edgePresence(all.dependency, ends.dependency),
+            };
+            kept.seriesKey = JSON.stringify(filters);
+            return out;
           };
         }
       }
@@ -135,7 +146,16 @@ self.onmessage = async (event) => {
     timings[set.key] = performance.now() - started;
   }
   if (progress.total > 0) self.postMessage({ id, type: "progress", loaded: progress.total, total: progress.total, file: "" });
-  self.postMessage({ id, type: "result", results, timings, how, reread, series: seriesOut });
+  self.postMessage({ id, type: "result", results, timings, how, reread, series: seriesOut, seriesFollows: seriesJob !== null, fileReads });
+  if (seriesJob) {
+    const started = performance.now();
+    try {
+      const series = seriesJob();
+      self.postMessage({ id, type: "series", series, seriesMs: performance.now() - started });
+    } catch (e) {
+      self.postMessage({ id, type: "error", set: "current", message: e.message ?? String(e) });
+    }
+  }
 };
 
 function forget(key) {
@@ -149,6 +169,7 @@ async function feed(id, analyzer, files, progress) {
   const readErrors = [];
   for (const file of files) {
     analyzer.beginInput(file.name);
+    fileReads++;
     try {
       const reader = file.stream().getReader();
       for (;;) {

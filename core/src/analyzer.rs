@@ -513,7 +513,7 @@ impl Analyzer {
     pub fn finish_all_windows(mut self) -> Result<AllWindows> {
         self.end_inputs()?;
         let hour = self.options.dependency_hour;
-        AllWindows::new(self.aggregator, hour, self.warnings, self.stats)
+        AllWindows::new(self.aggregator, hour, self.warnings, self.stats, &self.options.profile.name)
     }
 
     /// Ends the last input and refuses inputs of which nothing could be read.

@@ -113,6 +113,29 @@ impl Options {
     }
 }
 
+impl Options {
+    /// Refuses `all_windows` with a profile that reads raw exporter metrics, before any input
+    /// is read (the read would otherwise end in the same refusal).
+    pub fn check_all_windows(&self) -> Result<()> {
+        if self.all_windows && self.profile.metrics.is_some() {
+            return Err(all_windows_refused(&self.profile.name));
+        }
+        Ok(())
+    }
+}
+
+/// Why every-window mode cannot take a profile with a `metrics` section, named for every host.
+pub(crate) fn all_windows_refused(profile: &str) -> Error {
+    Error::Option {
+        name: "allWindows (--all-windows)".into(),
+        reason: format!(
+            "not available with the profile {profile}, which reads raw exporter metrics: their rates and \
+             sums are evaluated at ticks that depend on each window's end, which the hourly buckets \
+             of every-window mode do not keep; analyze each window with `at` (--at END) instead"
+        ),
+    }
+}
+
 fn is_default_max_line_bytes(bytes: &u64) -> bool {
     *bytes == defaults::MAX_LINE_BYTES
 }

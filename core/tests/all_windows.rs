@@ -180,8 +180,14 @@ fn a_window_end_off_the_hour_and_the_exporter_profile_are_refused_with_a_reason(
         profile: planet_core::Profile::by_name("planet-exporter").expect("built in"),
         ..Options::default()
     };
+    // Said before any input is read, naming the option in both spellings and the way out.
+    let early = exporter.check_all_windows().expect_err("refused up front").to_string();
+    for part in ["--all-windows", "allWindows", "planet-exporter", "raw exporter metrics", "--at END"] {
+        assert!(early.contains(part), "{part}: {early}");
+    }
     let error = analyze([("in.lp", input.as_bytes())], exporter).expect_err("exporter");
     assert!(error.to_string().contains("raw exporter metrics"), "{error}");
+    assert!(Options { all_windows: true, ..Options::default() }.check_all_windows().is_ok());
 }
 
 #[test]

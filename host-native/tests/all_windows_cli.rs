@@ -119,5 +119,15 @@ fn all_windows_prints_each_window_and_refuses_at_and_the_exporter_profile() {
     let exporter = exporter.expect("runs");
     assert!(!exporter.status.success());
     assert!(String::from_utf8_lossy(&exporter.stderr).contains("raw exporter metrics"));
+    // Refused before any file is opened: a missing file is not what it reports.
+    let missing = dir.join("absent.lp");
+    let early = planet_bq().args(["analyze", "--all-windows", "--profile", "planet-exporter"]).arg(&missing).output();
+    let early = early.expect("runs");
+    let stderr = String::from_utf8_lossy(&early.stderr);
+    assert!(!early.status.success());
+    assert!(
+        stderr.contains("--all-windows") && stderr.contains("--at END") && !stderr.contains("absent.lp"),
+        "{stderr}"
+    );
     let _ = fs::remove_dir_all(&dir);
 }

@@ -377,6 +377,8 @@ pub fn analyze(inputs: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
 pub fn analyze_all(inputs: JsValue, options: JsValue) -> Result<AllWindows, JsValue> {
     let mut options = options_from(&options)?;
     options.all_windows = true;
+    options.check_inventory().map_err(js_error)?;
+    options.check_all_windows().map_err(js_error)?;
     let mut analyzer = Analyzer { inner: Some(planet_core::Analyzer::new(options)) };
     feed(&mut analyzer, inputs)?;
     analyzer.finish_all_windows()
@@ -424,8 +426,10 @@ impl Analyzer {
         #[wasm_bindgen(unchecked_param_type = "Options")] options: Option<JsValue>,
     ) -> Result<Analyzer, JsValue> {
         let options = options_from(&options.unwrap_or(JsValue::UNDEFINED))?;
-        // A missing (or unusable) inventory is said now, before any input is read.
+        // A missing (or unusable) inventory, or allWindows with a profile it cannot take, is
+        // said now, before any input is read.
         options.check_inventory().map_err(js_error)?;
+        options.check_all_windows().map_err(js_error)?;
         Ok(Analyzer { inner: Some(planet_core::Analyzer::new(options)) })
     }
 

@@ -109,3 +109,14 @@ test("a streaming analyzer ends with every window too", () => {
   const at = all.ends().dependency[3];
   assert.equal(all.windowRows(at).dependencyNdjson, planet.analyze(WEEK, { at }).dependencyNdjson);
 });
+
+test("every window with a profile of raw exporter metrics is refused before any input, saying why", () => {
+  for (const make of [
+    () => new planet.Analyzer({ allWindows: true, profile: "planet-exporter" }),
+    () => planet.analyzeAll(WEEK, { profile: "planet-exporter" }),
+  ]) {
+    assert.throws(make, (e) => /allWindows/.test(e.message) && /raw exporter metrics/.test(e.message) && /`at`/.test(e.message));
+  }
+  // Without allWindows the same profile is accepted.
+  assert.doesNotThrow(() => new planet.Analyzer({ profile: "planet-exporter" }).free());
+});

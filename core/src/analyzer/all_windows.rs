@@ -49,14 +49,10 @@ impl AllWindows {
         dependency_hour: u8,
         warnings: Vec<ParseIssue>,
         stats: AnalysisStats,
+        profile: &str,
     ) -> Result<AllWindows> {
         if aggregator.reads_exporter_metrics() {
-            return Err(Error::Option {
-                name: "allWindows".into(),
-                reason: "not available with a profile that reads raw exporter metrics (planet-exporter): \
-                         analyze each window with `at`"
-                    .into(),
-            });
+            return Err(crate::options::all_windows_refused(profile));
         }
         if !aggregator.keeps_every_window() {
             return Err(Error::Option {

@@ -37,8 +37,10 @@ pub fn options(args: &AnalyzeArgs) -> Result<Options> {
         all_windows: args.all_windows,
         dependency_hour: args.dependency_hour,
     };
-    // A missing or useless inventory is said before any file is read.
+    // A missing or useless inventory, or --all-windows with a profile it cannot take, is said
+    // before any file is read.
     options.check_inventory()?;
+    options.check_all_windows()?;
     Ok(options)
 }
 
