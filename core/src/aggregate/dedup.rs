@@ -77,12 +77,12 @@ impl Seen {
     }
 
     /// Takes in a later aggregator's points of the same group (its values win, as a later
-    /// write); returns whether any point was in both, i.e. whether the buckets must be counted
-    /// again.
-    pub(super) fn merge(&mut self, later: Seen) -> bool {
-        let mut both = false;
+    /// write); returns how many points were in both: duplicates, as one pass counts them, and
+    /// when not 0 the buckets must be counted again.
+    pub(super) fn merge(&mut self, later: Seen) -> u64 {
+        let mut both = 0;
         for point in later.points {
-            both |= self.record(point) != Outcome::New;
+            both += u64::from(self.record(point) != Outcome::New);
         }
         both
     }
