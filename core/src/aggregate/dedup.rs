@@ -131,9 +131,9 @@ mod tests {
         a.record(p(10, 0, 1.0));
         let mut b = Seen::default();
         b.record(p(20, 0, 2.0));
-        assert!(!a.clone().merge(b.clone()));
+        assert_eq!(a.clone().merge(b.clone()), 0);
         b.record(p(10, 0, 9.0));
-        assert!(a.merge(b));
+        assert_eq!(a.merge(b), 1, "one point in both");
         assert_eq!(a.points(), &[p(10, 0, 9.0), p(20, 0, 2.0)]);
     }
 }
