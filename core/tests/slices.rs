@@ -110,7 +110,7 @@ fn render_csv(lines: &[Line]) -> String {
 
 /// The header in force at `cut` (what `planet-bq` hands a CSV slice).
 fn csv_context(before: &str) -> Vec<&str> {
-    before.lines().filter(|l| l.starts_with("name,")).last().into_iter().collect()
+    before.lines().rfind(|l| l.starts_with("name,")).into_iter().collect()
 }
 
 /// Everything an analysis shows: rows as written, warnings, counts.
