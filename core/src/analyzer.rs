@@ -18,8 +18,10 @@ const TEXT_CHECK_LINES: u64 = 10;
 
 mod all_windows;
 mod analysis;
+mod slice;
 pub use all_windows::{AllWindows, WindowsRows, MAX_SPAN_HOURS};
 pub use analysis::{Analysis, AnalysisStats};
+pub use slice::input_format;
 
 #[derive(Debug)]
 struct InputState {
@@ -44,6 +46,9 @@ struct InputState {
     /// Points and rows the aggregator had seen when this input began: a JSON document that
     /// is reported for one bad row still gave its other rows.
     observed_before: u64,
+    /// A later slice of the input (see `begin_slice`): the checks of an input's start are the
+    /// first slice's.
+    later_slice: bool,
 }
 
 /// Everything the aggregator has taken in so far, of any kind.
@@ -140,6 +145,7 @@ impl Analyzer {
             accepted_lines: 0,
             skipped_before: self.stats.skipped_lines,
             observed_before: observed(&self.aggregator),
+            later_slice: false,
         });
     }
 
@@ -319,6 +325,18 @@ impl Analyzer {
     /// Ends the current input: its last line even without a newline, and what its format can
     /// only check at the end (a buffered JSON document, a truncated answer).
     pub fn end_input(&mut self) -> Result<()> {
+        let Some(input) = self.end_lines()? else {
+            return Ok(());
+        };
+        let skipped = self.stats.skipped_lines - input.skipped_before;
+        if skipped > 0 && input.accepted_lines == 0 && observed(&self.aggregator) == input.observed_before {
+            self.unreadable.push((input.name, skipped));
+        }
+        Ok(())
+    }
+
+    /// Reads the current input's last line and its format's end; returns the input's state.
+    fn end_lines(&mut self) -> Result<Option<InputState>> {
         if matches!(self.input.as_ref().map(|i| &i.decoding), Some(Decoding::Undecided(_))) {
             self.decide_decoding()?;
         }
@@ -329,7 +347,7 @@ impl Analyzer {
         }
         self.check_text(true)?;
         let Some(mut input) = self.input.take() else {
-            return Ok(());
+            return Ok(None);
         };
         let last = if input.skipping_long_line { Vec::new() } else { std::mem::take(&mut input.carry) };
         self.input = Some(input);
@@ -337,7 +355,7 @@ impl Analyzer {
             self.line(&last)?;
         }
         let Some(mut input) = self.input.take() else {
-            return Ok(());
+            return Ok(None);
         };
         if let Some(parser) = input.parser.as_mut() {
             let mut ctx = Context {
@@ -351,17 +369,13 @@ impl Analyzer {
                 self.report(&input.name, line, error, "")?;
             }
         }
-        let skipped = self.stats.skipped_lines - input.skipped_before;
-        if skipped > 0 && input.accepted_lines == 0 && observed(&self.aggregator) == input.observed_before {
-            self.unreadable.push((input.name, skipped));
-        }
-        Ok(())
+        Ok(Some(input))
     }
 
     /// Refuses an input most of whose first lines are not UTF-8: binary data, or an encoding
     /// the exports never use. `at_end`: the input has fewer lines than the check looks at.
     fn check_text(&mut self, at_end: bool) -> Result<()> {
-        let Some(input) = self.input.as_ref() else {
+        let Some(input) = self.input.as_ref().filter(|i| !i.later_slice) else {
             return Ok(());
         };
         let checked = input.line.min(TEXT_CHECK_LINES);
@@ -382,7 +396,7 @@ impl Analyzer {
         self.stats.lines += 1;
         let line_no = input.line;
         let mut raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if line_no == 1 {
+        if line_no == 1 && !input.later_slice {
             raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
         }
         let text = match std::str::from_utf8(raw) {

@@ -161,6 +161,19 @@ pub struct AnalyzeArgs {
     #[arg(long, help_heading = "What-if")]
     pub percentiles: bool,
 
+    /// Threads reading the inputs (default: the available cores; 1 reads them one after the
+    /// other on one thread). A plain line-protocol or `influx -format csv` file is cut at line
+    /// boundaries into one slice per thread; other inputs are read one per thread (gzip is one
+    /// stream, JSON and annotated CSV are not cut). The output is the same for any number.
+    /// Native engine only: --engine wasm reads on one thread.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+
+    /// Smallest slice a file is cut into for --threads (tests use small ones).
+    #[arg(long, default_value_t = 16 * 1024 * 1024, value_name = "BYTES", hide = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub min_slice_bytes: u64,
+
     /// Where the analysis runs (--engine native|wasm) and the wasm engine's limits.
     #[command(flatten)]
     pub engine: crate::engine::EngineArgs,

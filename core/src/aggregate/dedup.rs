@@ -151,12 +151,12 @@ impl Seen {
     }
 
     /// Takes in a later aggregator's points of the same group (its values win, as a later
-    /// write); returns whether any point was in both, i.e. whether the buckets must be counted
-    /// again.
-    pub(super) fn merge(&mut self, later: Seen) -> bool {
-        let mut both = false;
+    /// write); returns how many points were in both: duplicates, as one pass counts them, and
+    /// when not 0 the buckets must be counted again.
+    pub(super) fn merge(&mut self, later: Seen) -> u64 {
+        let mut both = 0;
         for point in later.points() {
-            both |= self.record(point) != Outcome::New;
+            both += u64::from(self.record(point) != Outcome::New);
         }
         both
     }
@@ -207,9 +207,9 @@ mod tests {
         a.record(p(10, 0, 1.0));
         let mut b = Seen::default();
         b.record(p(20, 0, 2.0));
-        assert!(!a.clone().merge(b.clone()));
+        assert_eq!(a.clone().merge(b.clone()), 0);
         b.record(p(10, 0, 9.0));
-        assert!(a.merge(b));
+        assert_eq!(a.merge(b), 1, "one point in both");
         assert_eq!(a.points(), vec![p(10, 0, 9.0), p(20, 0, 2.0)]);
     }
 }

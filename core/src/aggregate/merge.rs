@@ -30,7 +30,9 @@ impl Aggregator {
                     if let Some(p) = g.aggregated {
                         merge_into(&mut mine.aggregated, *p);
                     }
-                    if mine.seen.merge(g.seen) {
+                    let both = mine.seen.merge(g.seen);
+                    self.stats.duplicates += both;
+                    if both > 0 {
                         // A point in both: the buckets are counted again from the points.
                         recount.push(i);
                         continue;

@@ -1,7 +1,7 @@
 //! `planet-bq analyze`: both tables from export files, with no server.
 
 use crate::cli::{AnalyzeArgs, OutFormat};
-use crate::engine::{EngineOutput, Session};
+use crate::engine::{Engine, EngineOutput, Session};
 use crate::http::Retry;
 use crate::output::{print, write_all_or_none};
 use crate::table_print;
@@ -47,6 +47,16 @@ pub fn options(args: &AnalyzeArgs) -> Result<Options> {
 /// Streams every file through one analysis on the chosen engine.
 pub fn analyze_files(args: &AnalyzeArgs, options: Options) -> Result<EngineOutput> {
     let engine = args.engine.load()?;
+    let threads = match args.threads {
+        Some(n) => usize::try_from(n).unwrap_or(1),
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    if matches!(engine, Engine::Native) && threads > 1 {
+        let analyzer = super::analyze_threads::analyze(&args.files, &options, threads, args.min_slice_bytes)?;
+        let analysis = analyzer.finish()?;
+        let TableTexts { traffic, dependency } = analysis.render(Encoding::Ndjson);
+        return Ok(EngineOutput { analysis, traffic_ndjson: traffic, dependency_ndjson: dependency });
+    }
     let mut session = Session::new(&engine, options)?;
     for path in &args.files {
         let name = path.display().to_string();

@@ -2,6 +2,7 @@
 
 pub mod all_windows;
 pub mod analyze;
+pub mod analyze_threads;
 pub mod backfill;
 pub mod check;
 pub mod completions;
