@@ -27,7 +27,7 @@ echo "# building planet-bq"
 # The same cargo invocation as `make unit` (see DEBUG_BIN in the Makefile): no second build of
 # the dependencies with other features.
 bin=$(cargo test -q --workspace --no-run --message-format=json |
-  jq -r 'select(.executable != null and .target.name == "planet-bq" and .target.kind == ["bin"]) | .executable' | tail -1)
+  jq -r 'select(.executable != null and .target.name == "planet-bq" and .target.kind == ["bin"] and .profile.test == false) | .executable' | tail -1)
 [ -x "$bin" ] || fail "no planet-bq binary"
 
 influx=$(bash "$scripts/influxd.sh" start "$work/influxd" --auth)
