@@ -234,21 +234,9 @@ pub struct LiveArgs {
     #[arg(long, default_value = "0s", value_name = "DURATION", allow_hyphen_values = true)]
     pub cron_job_time_offset: Duration,
 
-    /// Log level: trace, debug, info, warn, error.
-    #[arg(long, default_value = "info", value_name = "LEVEL")]
-    pub log_level: String,
-
-    /// Leave timestamps out of log lines (journald adds its own).
-    #[arg(long, num_args = 0..=1, default_missing_value = "true", default_value = "false", value_name = "BOOL")]
-    pub log_disable_timestamp: bool,
-
-    /// No colors in log lines (they are off anyway when stderr is not a terminal).
-    #[arg(long, num_args = 0..=1, default_missing_value = "true", default_value = "false", value_name = "BOOL")]
-    pub log_disable_colors: bool,
-
-    /// Log encoding: text or json.
-    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
-    pub log_format: LogFormat,
+    /// Log flags.
+    #[command(flatten)]
+    pub log: crate::logging::LogArgs,
 
     /// Where the measurements come from, and the Prometheus flags.
     #[command(flatten)]
@@ -492,7 +480,10 @@ mod tests {
         assert_eq!(a.cron_job_schedule_dependency, "30 0 11 * * *");
         assert_eq!(a.cron_job_timeout_second, 300);
         assert_eq!(a.cron_job_time_offset, Duration(0));
-        assert_eq!((a.log_level.as_str(), a.log_disable_timestamp, a.log_disable_colors), ("info", false, false));
+        assert_eq!(
+            (a.log.log_level.as_str(), a.log.log_disable_timestamp, a.log.log_disable_colors),
+            ("info", false, false)
+        );
         assert_eq!(a.influxdb_database, "mothership");
         assert_eq!(a.bq_traffic_table_id, "planet_exporter_traffic");
         assert_eq!(a.bq_dependency_table_id, "planet_exporter_dependency");

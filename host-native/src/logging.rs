@@ -59,9 +59,36 @@ impl<'a> MakeWriter<'a> for StderrAroundProgress {
     }
 }
 
+/// The log flags of the live commands and `federate` (the Go tools' names and defaults).
+#[derive(Debug, Clone, clap::Args)]
+pub struct LogArgs {
+    /// Log level: trace, debug, info, warn, error.
+    #[arg(long, default_value = "info", value_name = "LEVEL")]
+    pub log_level: String,
+
+    /// Leave timestamps out of log lines (journald adds its own).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", default_value = "false", value_name = "BOOL")]
+    pub log_disable_timestamp: bool,
+
+    /// No colors in log lines (they are off anyway when stderr is not a terminal).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", default_value = "false", value_name = "BOOL")]
+    pub log_disable_colors: bool,
+
+    /// Log encoding: text or json.
+    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
+    pub log_format: LogFormat,
+}
+
+impl LogArgs {
+    /// Installs the subscriber these flags describe.
+    pub fn init(&self) -> Result<()> {
+        init_with(&self.log_level, self.log_format, self.log_disable_timestamp, self.log_disable_colors)
+    }
+}
+
 /// Installs the subscriber for the live commands.
 pub fn init(args: &LiveArgs) -> Result<()> {
-    init_with(&args.log_level, args.log_format, args.log_disable_timestamp, args.log_disable_colors)
+    args.log.init()
 }
 
 /// Installs the subscriber: a level (logrus names accepted), an encoding, and whether to leave

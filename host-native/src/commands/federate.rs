@@ -4,7 +4,6 @@
 //! into InfluxDB (`influx_writer`). `--once` does the tick of now, `--from/--to` every tick of
 //! a range (tests, backfills).
 
-use crate::cli::LogFormat;
 use crate::influx_writer::{WriteApi, Writer, WriterConfig};
 use crate::schedule::{system_now, Clock, JobSchedule, SystemClock};
 use crate::secret::Secret;
@@ -32,21 +31,9 @@ pub struct FederateArgs {
     #[arg(long, default_value = "0s", value_name = "DURATION", allow_hyphen_values = true)]
     pub cron_job_time_offset: Duration,
 
-    /// Log level: trace, debug, info, warn, error.
-    #[arg(long, default_value = "info", value_name = "LEVEL")]
-    pub log_level: String,
-
-    /// Leave timestamps out of log lines.
-    #[arg(long, num_args = 0..=1, default_missing_value = "true", default_value = "false", value_name = "BOOL")]
-    pub log_disable_timestamp: bool,
-
-    /// No colors in log lines.
-    #[arg(long, num_args = 0..=1, default_missing_value = "true", default_value = "false", value_name = "BOOL")]
-    pub log_disable_colors: bool,
-
-    /// Log encoding: text or json.
-    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
-    pub log_format: LogFormat,
+    /// Log flags (planet-federator's).
+    #[command(flatten)]
+    pub log: crate::logging::LogArgs,
 
     /// Prometheus holding planet-exporter's metrics.
     #[arg(long, env = "PROMETHEUS_URL", default_value = "http://127.0.0.1:9090/", value_name = "URL")]
@@ -335,7 +322,7 @@ fn schedule(expression: &str) -> Result<JobSchedule> {
 
 /// Installs the log subscriber of `federate`.
 fn init_logging(args: &FederateArgs) -> Result<()> {
-    crate::logging::init_with(&args.log_level, args.log_format, args.log_disable_timestamp, args.log_disable_colors)
+    args.log.init()
 }
 
 /// `planet-bq federate`.
@@ -446,7 +433,7 @@ mod tests {
         assert_eq!((a.influxdb_org.as_str(), a.influxdb_bucket.as_str()), ("mothership", "mothership"));
         assert_eq!(a.influxdb_batch_size, 20);
         assert_eq!(a.prometheus_addr, "http://127.0.0.1:9090/");
-        assert_eq!(a.log_level, "info");
+        assert_eq!(a.log.log_level, "info");
     }
 
     #[test]
@@ -469,7 +456,7 @@ mod tests {
         assert_eq!(a.cron_job_time_offset.0, -(3600 + 300) * 1_000_000_000);
         assert_eq!(a.influxdb_addr, "http://db:8086");
         assert_eq!(a.influxdb_batch_size, 50);
-        assert!(a.log_disable_timestamp);
+        assert!(a.log.log_disable_timestamp);
         assert_eq!(a.prometheus_addr, "http://prom:9090/");
     }
 }
