@@ -4,51 +4,16 @@
 
 mod common;
 
-use common::{line_diff, planet_bq, scratch, vectors_dir};
-use planet_test_support::{cases_in, input_paths, inventory_file};
-use serde_json::Value;
+use common::{case_flags, line_diff, planet_bq, scratch, vectors_dir};
+use planet_test_support::{cases_in, input_paths};
 use std::fs;
 use std::path::Path;
 use std::process::Output;
 
-/// The command-line flags equivalent to a case's options.json.
-fn flags(dir: &Path) -> Vec<String> {
-    let options: Value =
-        serde_json::from_str(&fs::read_to_string(dir.join("options.json")).expect("options")).expect("json");
-    let mut out = Vec::new();
-    for (key, value) in options.as_object().expect("options.json is an object") {
-        let flag = match key.as_str() {
-            "at" => "--at",
-            "trafficWindow" => "--traffic-window",
-            "dependencyWindow" => "--dependency-window",
-            "format" => "--format",
-            "precision" => "--precision",
-            "profile" => "--profile",
-            "dependencyHour" => "--dependency-hour",
-            "strict" | "allWindows" => {
-                if value.as_bool() == Some(true) {
-                    out.push(if key == "strict" { "--strict" } else { "--all-windows" }.to_string());
-                }
-                continue;
-            }
-            other => panic!("options.json key {other:?} has no flag in this runner"),
-        };
-        out.push(flag.to_string());
-        out.push(match value {
-            Value::Number(n) => n.to_string(),
-            other => other.as_str().expect("string or number option").to_string(),
-        });
-    }
-    if let Some((path, format)) = inventory_file(dir) {
-        out.extend(["--inventory".into(), path.display().to_string(), "--inventory-format".into(), format.into()]);
-    }
-    out
-}
-
 fn analyze(dir: &Path, out: &Path, threads: u32, min_slice: u32) -> Output {
     planet_bq()
         .arg("analyze")
-        .args(flags(dir))
+        .args(case_flags(dir))
         .args(["--threads", &threads.to_string(), "--min-slice-bytes", &min_slice.to_string(), "--out"])
         .arg(out)
         .args(input_paths(dir))

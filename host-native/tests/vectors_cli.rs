@@ -4,9 +4,8 @@
 
 mod common;
 
-use common::{line_diff, planet_bq, scratch, vectors_dir};
-use planet_test_support::{cases_in, input_paths as inputs, inventory_file};
-use serde_json::Value;
+use common::{case_flags, line_diff, planet_bq, scratch, vectors_dir};
+use planet_test_support::{cases_in, input_paths as inputs};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -14,56 +13,13 @@ fn cases() -> Vec<PathBuf> {
     cases_in(&vectors_dir())
 }
 
-/// The command-line flags equivalent to a case's options.json.
-fn flags(options: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    let object = options.as_object().expect("options.json is an object");
-    for (key, value) in object {
-        let flag = match key.as_str() {
-            "at" => "--at",
-            "trafficWindow" => "--traffic-window",
-            "dependencyWindow" => "--dependency-window",
-            "format" => "--format",
-            "precision" => "--precision",
-            "profile" => "--profile",
-            "dependencyHour" => "--dependency-hour",
-            "strict" | "allWindows" => {
-                if value.as_bool() == Some(true) {
-                    out.push(if key == "strict" { "--strict" } else { "--all-windows" }.to_string());
-                }
-                continue;
-            }
-            other => panic!("options.json key {other:?} has no flag in this runner"),
-        };
-        out.push(flag.to_string());
-        out.push(match value {
-            Value::Number(n) => n.to_string(),
-            other => other.as_str().expect("string or number option").to_string(),
-        });
-    }
-    out
-}
-
-/// `--inventory FILE --inventory-format FORMAT` when the case has an inventory.
-fn inventory_flags(dir: &Path) -> Vec<String> {
-    match inventory_file(dir) {
-        Some((path, format)) => {
-            vec!["--inventory".into(), path.display().to_string(), "--inventory-format".into(), format.into()]
-        }
-        None => Vec::new(),
-    }
-}
-
 /// Runs a case; returns the problems found (empty when the output is exactly the expected one).
 fn run_case(dir: &Path, out_format: &str, ext: &str) -> Vec<String> {
     let name = dir.file_name().expect("name").to_string_lossy().into_owned();
-    let options: Value =
-        serde_json::from_str(&fs::read_to_string(dir.join("options.json")).expect("options")).expect("json");
     let out = scratch(&format!("{name}-{ext}"));
     let output = planet_bq()
         .arg("analyze")
-        .args(flags(&options))
-        .args(inventory_flags(dir))
+        .args(case_flags(dir))
         .args(["--out-format", out_format, "--out"])
         .arg(&out)
         .args(inputs(dir))
