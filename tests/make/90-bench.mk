@@ -1,15 +1,21 @@
 # Benchmarks and fuzzing: run by hand, never part of `make test` (timings are not
 # tests, and fuzzing needs cargo-fuzz and minutes per target).
 BENCH_ARGS ?=
+BENCH_CARDINALITY_ARGS ?=
 FUZZ_SECONDS ?= 120
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
-.PHONY: bench bench-deps fuzz
+.PHONY: bench bench-core bench-deps fuzz
 
 bench-deps: ## What the benchmarks need: GNU time (peak memory) and influxd
 	command -v /usr/bin/time >/dev/null || { apt-get update && apt-get install -y --no-install-recommends time; }
 	bash tests/scripts/ensure-influxdb.sh
 
-bench: bench-deps ## Core points/s per format, wc -l, a real influxd and peak memory on 1 GiB (BENCH_ARGS=--help)
+# Every benchmark in one run, each printing its figures as ratios to its reference: the core
+# against wc -l and influxd, 1 thread against N, DuckDB, 5000 against 1M series, native against
+# wasmtime and Node, and the page in Chromium against the native CLI. About 20 minutes.
+bench: bench-core bench-threads bench-duckdb bench-cardinality bench-wasm bench-web ## Every benchmark below in one run, each as ratios to its reference (BENCHMARKS.md)
+
+bench-core: bench-deps ## Core points/s per format, wc -l, a real influxd and peak memory on 1 GiB (BENCH_ARGS=--help)
 	$(CARGO) build --release -p planet-bq -p planet-fleetgen
 	$(TARGET_DIR)/release/planet-bench --work tests/.work/bench --planet-bq $(TARGET_DIR)/release/planet-bq $(BENCH_ARGS)
 
@@ -31,6 +37,6 @@ bench-build-units: ## Compile units of make test's cargo builds, and which a pla
 	$(PYTHON) tests/bench/build_units.py --compare 'cargo build -p planet-bq'
 
 .PHONY: bench-cardinality
-bench-cardinality: ## Memory per group and points per CPU-s at 1M series vs 5000 series (BENCH_ARGS=--help)
+bench-cardinality: ## Memory per group and points per CPU-s at 1M series vs 5000 series (BENCH_CARDINALITY_ARGS=--help)
 	$(CARGO) build --release -p planet-fleetgen
-	$(TARGET_DIR)/release/planet-bench-cardinality --work tests/.work/bench-cardinality $(BENCH_ARGS)
+	$(TARGET_DIR)/release/planet-bench-cardinality --work tests/.work/bench-cardinality $(BENCH_CARDINALITY_ARGS)
