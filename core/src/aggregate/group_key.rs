@@ -59,7 +59,7 @@ impl DependencyGroup {
     }
 }
 
-pub(super) fn traffic_tags(r: &TrafficRule) -> [&str; 4] {
+pub(crate) fn traffic_tags(r: &TrafficRule) -> [&str; 4] {
     [&r.local_hostgroup, &r.local_hostgroup_address, &r.remote_hostgroup, &r.remote_hostgroup_address]
 }
 

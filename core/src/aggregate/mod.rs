@@ -23,7 +23,7 @@ mod tables;
 mod window;
 
 pub use every_window::WindowEnds;
-pub(crate) use group_key::SeriesHandle;
+pub(crate) use group_key::{traffic_tags, SeriesHandle};
 pub(crate) use hasher::FxBuild;
 pub use partial::Partial;
 pub use stats::Stats;
@@ -36,7 +36,7 @@ use crate::profile::Profile;
 use crate::time::{Timestamp, HOUR};
 use crate::whatif::WhatIf;
 use dedup::{series_signature, Outcome, SeenPoint};
-use group_key::{dependency_tags, traffic_tags, DependencyGroup, DependencyKey, TrafficGroup, TrafficKey};
+use group_key::{dependency_tags, DependencyGroup, DependencyKey, TrafficGroup, TrafficKey};
 use hasher::GroupIndex;
 use interner::Interner;
 use partial::merge_into;

@@ -6,8 +6,11 @@
 //! the profile asks for; a series whose columns are aggregate names (`min`, `count_…`) is a
 //! pre-aggregated answer.
 
+use super::series_cache::SeriesCache;
 use super::{check_traffic_value, parse_number, split_tag_list, Context, CsvSplitter, LineError, LineParser};
+use crate::aggregate::SeriesHandle;
 use crate::point::{AggregateColumn, AggregateValues, FieldValue, PointView};
+use crate::profile::Profile;
 use crate::time::parse_time_text;
 use std::cell::Cell;
 
@@ -23,6 +26,11 @@ pub(crate) struct InfluxCsvParser {
     cells: Vec<String>,
     splitter: CsvSplitter,
     tags: Vec<(String, String)>,
+    /// What the aggregator made of the series of earlier raw rows, by [`InfluxCsvParser::series_key`]
+    /// (valid for the current header's columns).
+    series: SeriesCache,
+    /// The series key of the current row.
+    key: Vec<u8>,
 }
 
 struct CsvPoint<'a> {
@@ -102,6 +110,11 @@ impl PointView for CsvPoint<'_> {
 
 impl InfluxCsvParser {
     fn header(&mut self) {
+        // The CLI repeats the header before every series, mostly with the same columns; keys
+        // of other columns would name other series.
+        if self.columns != self.cells {
+            self.series = SeriesCache::default();
+        }
         self.columns = std::mem::take(&mut self.cells);
         self.tags_column = self.columns.iter().position(|c| c == "tags");
         self.time_column = self.columns.iter().position(|c| c == "time");
@@ -118,6 +131,32 @@ impl InfluxCsvParser {
             })
             .collect();
         self.is_aggregate = self.aggregates.iter().any(Option::is_some);
+    }
+
+    /// Builds the key of a raw row's series in `self.key`: every cell but the time and the
+    /// traffic value (a point written again with another value is the same series), each
+    /// followed by a byte UTF-8 never holds. Everything the aggregator reads of a row but its
+    /// time and value is in it, so rows with one key get one handle. `false` with a profile of
+    /// metric stages, whose series are read from their labels every time.
+    fn series_key(&mut self, profile: &Profile) -> bool {
+        if profile.metrics.is_some() {
+            return false;
+        }
+        let measurement = self.cells.first().map_or("", String::as_str);
+        let value_column = profile
+            .traffic
+            .iter()
+            .find(|r| r.measurement == measurement)
+            .filter(|r| !crate::aggregate::traffic_tags(r).contains(&r.field.as_str()))
+            .and_then(|r| self.columns.iter().position(|c| *c == r.field));
+        self.key.clear();
+        for (i, cell) in self.cells.iter().enumerate() {
+            if Some(i) != self.time_column && Some(i) != value_column {
+                self.key.extend_from_slice(cell.as_bytes());
+                self.key.push(0xFF);
+            }
+        }
+        true
     }
 }
 
@@ -157,14 +196,130 @@ impl LineParser for InfluxCsvParser {
             }
             ctx.aggregator.observe_aggregate(&CsvPoint::new(self), &values, time);
         } else {
+            let keyed = self.series_key(ctx.profile);
+            let cached = if keyed { self.series.find(&self.key) } else { None };
+            let mut handle = cached.map_or(SeriesHandle::Unresolved, |(_, _, h)| h);
             let point = CsvPoint::new(self);
             check_traffic_value(&point, ctx.profile)?;
-            ctx.aggregator.observe_point(&point, time);
+            ctx.aggregator.observe_point_tracked(&point, time, &mut handle);
+            if keyed && cached.is_none_or(|(_, _, h)| h != handle) {
+                self.series.remember(cached.map(|(id, ..)| id), &self.key, 0, handle);
+            }
         }
         Ok(())
     }
 
     fn finish(&mut self, _ctx: &mut Context<'_>) -> Vec<LineError> {
         Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::{Aggregator, Tables, WindowSpec};
+    use crate::time::{Duration, Precision, HOUR};
+    use proptest::prelude::*;
+
+    /// Two headers (the CLI repeats one per series; the columns differ between measurements).
+    const HEADERS: [&str; 2] = [
+        "name,time,remote_service,service,bandwidth_bps,x",
+        "name,time,service,upstream_service,process_name,service_dependency",
+    ];
+    /// Rows of each header: series that differ in a group tag, in a non-group column only, in
+    /// the empty local hostgroup, or in the measurement; values in the last cell or the fifth.
+    const ROWS: [[&str; 6]; 2] = [
+        [
+            "ingress,{t},b,a,1.5,",
+            "ingress,{t},b,a,2.5,y",
+            "ingress,{t},b,a,3e2,y",
+            "egress,{t},c,a,7,",
+            "ingress,{t},b,,1,",
+            "other,{t},b,a,1,",
+        ],
+        [
+            "upstream,{t},a,d,java,1",
+            "upstream,{t},a,d,ruby,1",
+            "upstream,{t},a,e,java,1",
+            "upstream,{t},,d,java,1",
+            "downstream,{t},a,d,java,1",
+            "upstream,{t},a,d,java,0",
+        ],
+    ];
+
+    /// The tables and errors of `lines`, read by one parser, or by a fresh parser (an empty
+    /// series cache) for every data line, given the header in force first.
+    fn tables_of(lines: &[String], fresh_parser_per_line: bool) -> (Tables, Vec<Option<String>>) {
+        let spec = WindowSpec { at: None, traffic_window: Duration(HOUR), dependency_window: Duration(HOUR) };
+        let profile = Profile::planet_federator();
+        let mut aggregator = Aggregator::new(profile.clone(), spec);
+        let mut parser = InfluxCsvParser::default();
+        let mut header = "";
+        let mut errors = Vec::new();
+        for line in lines {
+            let mut ctx = Context {
+                aggregator: &mut aggregator,
+                precision: Precision::Auto,
+                profile: &profile,
+                max_record_bytes: usize::MAX,
+            };
+            if line.starts_with("name,") {
+                header = line;
+            } else if fresh_parser_per_line {
+                parser = InfluxCsvParser::default();
+                let _ = parser.line(header, &mut ctx);
+            }
+            errors.push(parser.line(line, &mut ctx).err().map(|e| e.message));
+        }
+        (aggregator.tables(), errors)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        /// Rows of a few series in any order, again at the same time with the same or another
+        /// value, under changing headers: one parser, whose series cache remembers them, gives
+        /// the same tables and errors as a fresh parser for every row.
+        #[test]
+        fn the_series_cache_changes_no_result(
+            picks in prop::collection::vec((0..2usize, 0..6usize, 0..3i64, 0..8u8), 1..80)
+        ) {
+            let mut lines = Vec::new();
+            let mut current = None;
+            for &(h, r, t, switch) in &picks {
+                // Mostly the same header, sometimes it again, sometimes the other one.
+                let h = if switch == 0 { 1 - current.unwrap_or(h) } else { current.unwrap_or(h) };
+                if current != Some(h) || switch == 1 {
+                    lines.push(HEADERS[h].to_string());
+                    current = Some(h);
+                }
+                let time = (1_795_349_886_000_000_000 + t * 30_000_000_000).to_string();
+                lines.push(ROWS[h][r].replace("{t}", &time));
+            }
+            prop_assert_eq!(tables_of(&lines, false), tables_of(&lines, true));
+        }
+    }
+
+    #[test]
+    fn a_row_again_with_another_value_replaces_it() {
+        // An oracle by hand: ingress a->b at t0 is 1 then 3 (the later write wins), at t1 is 5:
+        // min 3, max 5, mean 4.
+        let t0 = "1795349886000000000";
+        let t1 = "1795349916000000000";
+        let lines: Vec<String> = [
+            HEADERS[0].to_string(),
+            format!("ingress,{t0},b,a,1,"),
+            format!("ingress,{t1},b,a,5,"),
+            format!("ingress,{t0},b,a,3,"),
+        ]
+        .to_vec();
+        let (tables, errors) = tables_of(&lines, false);
+        assert!(errors.iter().all(Option::is_none), "{errors:?}");
+        let row = &tables.traffic[0];
+        assert_eq!(tables.traffic.len(), 1);
+        assert_eq!(
+            (row.traffic_bandwidth_bits_min_1h, row.traffic_bandwidth_bits_max_1h, row.traffic_bandwidth_bits_avg_1h),
+            (3, 5, 4)
+        );
     }
 }

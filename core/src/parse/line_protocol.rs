@@ -13,9 +13,9 @@ use crate::point::{FieldValue, PointView};
 use crate::profile::Profile;
 
 mod fast_path;
-mod series_cache;
+
+use super::series_cache::SeriesCache;
 use fast_path::*;
-use series_cache::SeriesCache;
 
 use influxdb_line_protocol::{parse_lines, FieldValue as LpValue, ParsedLine};
 

@@ -10,6 +10,7 @@ pub(crate) mod influx_csv;
 pub(crate) mod line_protocol;
 pub(crate) mod prometheus_json;
 pub(crate) mod query_json;
+mod series_cache;
 
 use crate::aggregate::Aggregator;
 use crate::error::{Error, ErrorKind, Result};

@@ -1,6 +1,6 @@
-//! The series cache of the line-protocol parser: raw series keys (the text before the first
-//! unescaped space) to what the aggregator made of them, so that repeated series skip the tag
-//! parsing and the group lookup.
+//! The series cache of the line-protocol and CSV parsers: raw series keys (line protocol: the text
+//! before the first unescaped space; CSV: a row without its time and value cells) to what the
+//! aggregator made of them, so that repeated series skip the tag parsing and the group lookup.
 //!
 //! Keys are stored one after the other in one buffer, in the order they were first seen, and
 //! the lookup first tries the series of the previous line and the one remembered after it.
@@ -26,7 +26,7 @@ const MAX_CACHED_BYTES: usize = 64 << 20;
 
 /// Passes a 64-bit hash through: the index is keyed by hashes already computed.
 #[derive(Debug, Default, Clone, Copy)]
-pub(super) struct HashIsKey(u64);
+pub(crate) struct HashIsKey(u64);
 
 impl Hasher for HashIsKey {
     fn write(&mut self, bytes: &[u8]) {
@@ -59,7 +59,7 @@ struct Entry {
 
 /// Series keys of lines already read, with the end of their measurement and their handle.
 #[derive(Debug, Default)]
-pub(super) struct SeriesCache {
+pub(crate) struct SeriesCache {
     bytes: Vec<u8>,
     entries: Vec<Entry>,
     /// Hash of a key to the last entry with that hash.
@@ -74,7 +74,7 @@ pub(super) struct SeriesCache {
 
 /// The id of a remembered series, valid until the cache starts over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct SeriesId(usize);
+pub(crate) struct SeriesId(usize);
 
 impl SeriesCache {
     fn key(&self, entry: usize) -> &[u8] {
@@ -88,7 +88,7 @@ impl SeriesCache {
 
     /// The series of a key, if remembered, with the end of its measurement and its handle.
     #[inline]
-    pub(super) fn find(&mut self, key: &[u8]) -> Option<(SeriesId, usize, SeriesHandle)> {
+    pub(crate) fn find(&mut self, key: &[u8]) -> Option<(SeriesId, usize, SeriesHandle)> {
         if self.resting > 0 {
             return None;
         }
@@ -119,7 +119,7 @@ impl SeriesCache {
     }
 
     /// Changes the handle of a remembered series.
-    pub(super) fn set_handle(&mut self, id: SeriesId, handle: SeriesHandle) {
+    pub(crate) fn set_handle(&mut self, id: SeriesId, handle: SeriesHandle) {
         if let Some(e) = self.entries.get_mut(id.0) {
             e.handle = handle;
         }
@@ -127,7 +127,7 @@ impl SeriesCache {
 
     /// Remembers what the aggregator made of a series: updates it when `id` (from [`find`]
     /// since the last change) names it, adds it otherwise.
-    pub(super) fn remember(&mut self, id: Option<SeriesId>, key: &[u8], measurement_end: usize, handle: SeriesHandle) {
+    pub(crate) fn remember(&mut self, id: Option<SeriesId>, key: &[u8], measurement_end: usize, handle: SeriesHandle) {
         if let Some(e) = id.and_then(|id| self.entries.get_mut(id.0)) {
             e.measurement_end = measurement_end;
             e.handle = handle;
