@@ -311,6 +311,12 @@ pub struct LiveArgs {
     #[arg(long, default_value = "1s", value_name = "DURATION")]
     pub retry_delay: Duration,
 
+    /// Queries of one window sent to InfluxDB or Prometheus at once (one per measurement or
+    /// slice); their answers are parsed on as many threads and merged in query order, so the
+    /// rows are the same for any value. 1: one query at a time, as planet-federator-influxdb-to-bq.
+    #[arg(long, default_value_t = 2, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub query_concurrency: u64,
+
     /// BigQuery project. Without it rows go to --out DIR.
     #[arg(long, value_name = "ID")]
     pub bq_project_id: Option<String>,

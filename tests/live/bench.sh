@@ -37,13 +37,21 @@ measure() { # job mode extra-args...
   jq -r --arg mode "$mode" --arg wall "$(python3 -c "print($e - $s)")" 'select(.message == "window done") |
     "| \(.job) | \($mode) | \(.rows_read) | \(.bytes_read) | \(.influx_seconds * 100 | round / 100) | \(.core_seconds * 1000 | round / 1000) | \(.sink_seconds * 100 | round / 100) | \($wall | tonumber * 100 | round / 100) |"' "$work/out-$n"
 }
-measure traffic pushdown --influxdb-query-mode pushdown
-measure traffic raw --influxdb-query-mode raw
-measure dependency pushdown --influxdb-query-mode pushdown
-measure dependency "pushdown, 1d slices" --influxdb-query-mode pushdown --influxdb-query-slice 1d
-measure dependency raw --influxdb-query-mode raw
+# Each mode one query at a time (as the Go tool) and two at once (the default): the answers
+# are merged in query order, so the rows must be the same.
+measure traffic "pushdown, 1 query at a time" --influxdb-query-mode pushdown --query-concurrency 1   # b1
+measure traffic "pushdown, 2 at once" --influxdb-query-mode pushdown --query-concurrency 2           # b2
+measure traffic "raw, 1 query at a time" --influxdb-query-mode raw --query-concurrency 1             # b3
+measure traffic "raw, 2 at once" --influxdb-query-mode raw --query-concurrency 2                     # b4
+measure dependency "pushdown, 1 query at a time" --influxdb-query-mode pushdown --query-concurrency 1 # b5
+measure dependency "pushdown, 2 at once" --influxdb-query-mode pushdown --query-concurrency 2         # b6
+measure dependency "pushdown, 1d slices, 1 at a time" --influxdb-query-mode pushdown --influxdb-query-slice 1d --query-concurrency 1 # b7
+measure dependency "pushdown, 1d slices, 2 at once" --influxdb-query-mode pushdown --influxdb-query-slice 1d --query-concurrency 2   # b8
+measure dependency "raw, 2 at once" --influxdb-query-mode raw --query-concurrency 2                  # b9
 # Same rows whichever way they were computed?
-for pair in "1 2 planet_exporter_traffic" "3 5 planet_exporter_dependency" "3 4 planet_exporter_dependency"; do
+for pair in "1 2 planet_exporter_traffic" "1 3 planet_exporter_traffic" "1 4 planet_exporter_traffic" \
+    "5 6 planet_exporter_dependency" "5 7 planet_exporter_dependency" "5 8 planet_exporter_dependency" \
+    "5 9 planet_exporter_dependency"; do
   set -- $pair
   a=$(python3 tests/live/bq.py "$bq" test-project rows "b$1" "$3" | md5sum)
   b=$(python3 tests/live/bq.py "$bq" test-project rows "b$2" "$3" | md5sum)

@@ -100,18 +100,21 @@ def main():
                 tempfile.TemporaryDirectory() as work:
             common = ["--source", "prometheus", "--prometheus-addr", prom.url, "--retries", "0",
                       "--log-disable-colors", *window]
-            # The slices cut the raw samples (59s: one tick per query_range when pushed down).
+            # The slices cut the raw samples (59s: one tick per query_range when pushed down);
+            # with several slices, requests run side by side (their answers are merged in order).
             for fetch in ("raw", "pushdown"):
-                for slice_ in ("1h", "7m", "59s"):
+                for slice_, concurrency in (("1h", "2"), ("7m", "1"), ("59s", "8")):
                     out = os.path.join(work, f"once-{fetch}-{slice_}")
                     run([args.bin, "once", "all", "--at", options["at"], "--out", out,
                          "--state-file", os.path.join(work, f"state-{fetch}-{slice_}.json"),
-                         "--prometheus-fetch", fetch, "--prometheus-query-slice", slice_, *common])
+                         "--prometheus-fetch", fetch, "--prometheus-query-slice", slice_,
+                         "--query-concurrency", concurrency, *common])
                     got = outputs(out)
                     for job in ("traffic", "dependency"):
                         if got.get(job) != [want[job]]:
                             sys.exit(f"FAIL - {name}: once {job} with --prometheus-fetch {fetch} "
-                                     f"--prometheus-query-slice {slice_} differs from the vector\n"
+                                     f"--prometheus-query-slice {slice_} --query-concurrency {concurrency} "
+                                     f"differs from the vector\n"
                                      f"--- got\n{''.join(got.get(job, []))}--- want\n{want[job]}")
                 # backfill over the hour ending at `at` writes the same traffic window.
                 out = os.path.join(work, f"backfill-{fetch}")
@@ -124,7 +127,7 @@ def main():
                 if outputs(out).get("traffic") != [want["traffic"]]:
                     sys.exit(f"FAIL - {name}: backfill traffic with --prometheus-fetch {fetch} differs from the vector")
             checked += 1
-            print(f"ok - {name}: once (3 slice lengths) and backfill from a real Prometheus, raw and pushed down, "
+            print(f"ok - {name}: once (3 slice lengths, 1 to 8 requests at once) and backfill from a real Prometheus, raw and pushed down, "
                   f"equal the vector ({want['traffic'].count(chr(10))} traffic, {want['dependency'].count(chr(10))} dependency rows)")
     # Raw metrics in InfluxDB (remote_write's shape, and Telegraf's for the cases that have it):
     # `--source influxdb --profile planet-exporter` gives the same rows from a real influxd.
@@ -137,19 +140,23 @@ def main():
             influx.reset()
             for path in sorted(glob.glob(os.path.join(case, "input*.lp"))):
                 influx.write("".join(l for l in open(path) if l.strip() and not l.startswith("#")))
-            out = os.path.join(work, name)
-            run([args.bin, "once", "all", "--at", options["at"], "--out", out, "--profile", "planet-exporter",
-                 "--influxdb-addr", influx.url, "--influxdb-query-slice", "20m",
-                 "--state-file", os.path.join(work, f"{name}.state.json"), "--retries", "0",
-                 "--traffic-window", options.get("trafficWindow", "1h"),
-                 "--dependency-window", options.get("dependencyWindow", "7d")])
-            got = outputs(out)
-            for job in ("traffic", "dependency"):
-                want = read(os.path.join(case, f"{job}.ndjson"))
-                if got.get(job) != [want]:
-                    sys.exit(f"FAIL - {name}: once --source influxdb --profile planet-exporter {job} differs from the "
-                             f"vector\n--- got\n{''.join(got.get(job, []))}--- want\n{want}")
-            print(f"ok - {name}: raw metrics written into a real influxd, read back with --profile planet-exporter, equal the vector")
+            # 20-minute slices: several queries per measurement, run 1, 2 (the default) and 8 at once.
+            for concurrency in ("1", "2", "8"):
+                out = os.path.join(work, f"{name}-{concurrency}")
+                run([args.bin, "once", "all", "--at", options["at"], "--out", out, "--profile", "planet-exporter",
+                     "--influxdb-addr", influx.url, "--influxdb-query-slice", "20m", "--query-concurrency", concurrency,
+                     "--state-file", os.path.join(work, f"{name}-{concurrency}.state.json"), "--retries", "0",
+                     "--traffic-window", options.get("trafficWindow", "1h"),
+                     "--dependency-window", options.get("dependencyWindow", "7d")])
+                got = outputs(out)
+                for job in ("traffic", "dependency"):
+                    want = read(os.path.join(case, f"{job}.ndjson"))
+                    if got.get(job) != [want]:
+                        sys.exit(f"FAIL - {name}: once --source influxdb --profile planet-exporter --query-concurrency "
+                                 f"{concurrency} {job} differs from the vector\n--- got\n{''.join(got.get(job, []))}"
+                                 f"--- want\n{want}")
+            print(f"ok - {name}: raw metrics written into a real influxd, read back with --profile planet-exporter "
+                  f"(1, 2 and 8 queries at once), equal the vector")
             # check looks for the profile's own measurements, in whichever shape they were written.
             result = subprocess.run([args.bin, "check", "--profile", "planet-exporter", "--influxdb-addr", influx.url,
                                      "--out", work, "--log-disable-colors"], capture_output=True, text=True)

@@ -169,6 +169,8 @@ fn prometheus(args: &FederateArgs) -> Result<PrometheusSource> {
         retry_delay: std_duration(args.retry_delay, "--retry-delay")?,
         // federate reads the raw samples of one tick; the core evaluates them.
         fetch: PrometheusFetch::Raw,
+        // One tick is one request (fetch_samples); nothing to run side by side.
+        concurrency: 1,
     })
 }
 

@@ -4,6 +4,7 @@
 //! To add a source, write one file (or folder) here implementing [`Source`] with a `from_args`
 //! function, then add its one line to [`SOURCES`]. Its flags go in [`crate::cli::LiveArgs`].
 
+pub mod in_order;
 pub mod influxdb;
 pub mod prometheus;
 

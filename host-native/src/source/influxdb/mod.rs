@@ -7,6 +7,7 @@ pub mod query;
 
 pub use client::QueryError;
 
+use super::in_order::run_in_order;
 use super::{Fetched, Source};
 use crate::cli::LiveArgs;
 use crate::engine::{Engine, Session};
@@ -65,6 +66,8 @@ pub struct InfluxConfig {
     pub retries: usize,
     /// First retry delay; doubles each time up to 30 s.
     pub retry_delay: std::time::Duration,
+    /// Queries of one window at once.
+    pub concurrency: usize,
     /// Rows per chunk of a chunked answer.
     pub chunk_size: usize,
     /// Certificate authorities trusted for https besides the system's (a private CA).
@@ -122,6 +125,7 @@ pub fn config(args: &LiveArgs) -> Result<InfluxConfig> {
         request_timeout: std::time::Duration::from_secs(args.influxdb_timeout_second.max(1)),
         retries: args.retries,
         retry_delay: args.retry_delay_std()?,
+        concurrency: usize::try_from(args.query_concurrency).unwrap_or(1),
         chunk_size: args.influxdb_chunk_size.max(1),
         extra_roots: match &args.influxdb_ca_cert {
             Some(path) => read_ca_certificates(path)?,
@@ -228,22 +232,33 @@ impl Source for InfluxSource {
         );
         let mut total = Session::mergeable(engine, options.clone());
         let (mut queries_sent, mut bytes, mut retries, mut parse_seconds) = (0u64, 0u64, 0u64, 0f64);
-        for q in &statements {
-            let started = Instant::now();
-            let attempt = || async {
-                // A fresh analysis per attempt: a half-read answer must not count.
-                let mut part = Session::mergeable(engine, options.clone());
-                let (n, parse) = self.query_once(q, &mut part).await?;
-                Ok::<_, QueryError>((part, n, parse))
-            };
-            let (part, n, parse) = self.config.retry().run_counted("InfluxDB query", &mut retries, attempt).await?;
-            tracing::debug!(query = %q, bytes = n, seconds = started.elapsed().as_secs_f64(), "query answered");
+        let requests = statements.into_iter().map(|q| {
+            let (source, engine, options) = (self.clone(), engine.clone(), options.clone());
+            async move {
+                let started = Instant::now();
+                let mut retried = 0;
+                let attempt = || async {
+                    // A fresh analysis per attempt: a half-read answer must not count.
+                    let mut part = Session::mergeable(&engine, options.clone());
+                    let (n, parse) = source.query_once(&q, &mut part).await?;
+                    Ok::<_, QueryError>((part, n, parse))
+                };
+                let (part, n, parse) =
+                    source.config.retry().run_counted("InfluxDB query", &mut retried, attempt).await?;
+                tracing::debug!(query = %q, bytes = n, seconds = started.elapsed().as_secs_f64(), "query answered");
+                Ok((part, n, parse, retried))
+            }
+        });
+        run_in_order(requests, self.config.concurrency, |(part, n, parse, retried)| {
             let merge_started = Instant::now();
             total.merge(part)?;
             parse_seconds += parse + merge_started.elapsed().as_secs_f64();
             queries_sent += 1;
             bytes += n;
-        }
+            retries += retried;
+            Ok(())
+        })
+        .await?;
         Ok(Fetched { session: total, queries: queries_sent, bytes, retries, parse_seconds })
     }
 
@@ -368,6 +383,7 @@ mod tests {
             request_timeout: std::time::Duration::from_secs(10),
             retries: 0,
             retry_delay: std::time::Duration::from_millis(1),
+            concurrency: 1,
             chunk_size: 100,
             extra_roots: Vec::new(),
             org: None,

@@ -15,6 +15,7 @@
 
 mod pushdown;
 
+use super::in_order::run_in_order;
 use super::{Fetched, Source};
 use crate::cli::LiveArgs;
 use crate::engine::{Engine, Session};
@@ -123,6 +124,8 @@ pub struct PrometheusConfig {
     pub retries: usize,
     /// First retry delay.
     pub retry_delay: std::time::Duration,
+    /// Requests of one window at once.
+    pub concurrency: usize,
 }
 
 impl PrometheusConfig {
@@ -189,6 +192,7 @@ pub fn config(args: &LiveArgs) -> Result<PrometheusConfig> {
         request_timeout: std::time::Duration::from_secs(p.prometheus_timeout_second.max(1)),
         retries: args.retries,
         retry_delay: args.retry_delay_std()?,
+        concurrency: usize::try_from(args.query_concurrency).unwrap_or(1),
     })
 }
 
@@ -432,21 +436,32 @@ impl PrometheusSource {
         let start = Timestamp(window.start.0.saturating_sub(lookback(&options.profile).0));
         let mut total = Session::mergeable(engine, options.clone());
         let (mut queries, mut bytes, mut retries, mut parse_seconds) = (0u64, 0u64, 0u64, 0f64);
-        for slice in slices(start, window.end, self.config.slice) {
-            let q = format!("{q}[{}]", slice.range());
-            let attempt = || async {
-                // A fresh session per attempt: a half-read answer must not count.
-                let mut part = Session::mergeable(engine, options.clone());
-                let (n, parse) = self.fetch_slice(&q, slice, &mut part).await?;
-                Ok::<_, RequestError>((part, n, parse))
-            };
-            let (part, n, parse) = self.config.retry().run_counted("Prometheus query", &mut retries, attempt).await?;
+        let requests = slices(start, window.end, self.config.slice).into_iter().map(|slice| {
+            let (source, engine, options, q) =
+                (self.clone(), engine.clone(), options.clone(), format!("{q}[{}]", slice.range()));
+            async move {
+                let mut retried = 0;
+                let attempt = || async {
+                    // A fresh session per attempt: a half-read answer must not count.
+                    let mut part = Session::mergeable(&engine, options.clone());
+                    let (n, parse) = source.fetch_slice(&q, slice, &mut part).await?;
+                    Ok::<_, RequestError>((part, n, parse))
+                };
+                let (part, n, parse) =
+                    source.config.retry().run_counted("Prometheus query", &mut retried, attempt).await?;
+                Ok((part, n, parse, retried))
+            }
+        });
+        run_in_order(requests, self.config.concurrency, |(part, n, parse, retried)| {
             let merge_started = Instant::now();
             total.merge(part)?;
             parse_seconds += parse + merge_started.elapsed().as_secs_f64();
             queries += 1;
             bytes += n;
-        }
+            retries += retried;
+            Ok(())
+        })
+        .await?;
         Ok(Fetched { session: total, queries, bytes, retries, parse_seconds })
     }
 
