@@ -89,7 +89,7 @@ mod tests {
                 Ok(())
             })
             .await
-            .unwrap();
+            .expect("no request fails");
             assert_eq!(taken, (0..7).collect::<Vec<_>>(), "limit {limit}");
             assert!(most.load(Ordering::SeqCst) <= limit, "limit {limit}: {} at once", most.load(Ordering::SeqCst));
         }
@@ -98,7 +98,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn more_than_one_request_runs_at_once_when_allowed() {
         let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-        run_in_order(requests(4, &running, &most), 4, |_| Ok(())).await.unwrap();
+        run_in_order(requests(4, &running, &most), 4, |_| Ok(())).await.expect("no request fails");
         // Every request sleeps before it ends, so all four started before the first ended.
         assert_eq!(most.load(Ordering::SeqCst), 4);
     }
@@ -123,7 +123,7 @@ mod tests {
                 Ok(())
             })
             .await
-            .unwrap_err();
+            .expect_err("requests 2 and 4 fail");
             assert_eq!(error.to_string(), "request 2 failed", "limit {limit}");
             assert_eq!(taken, vec![0, 1], "limit {limit}");
         }
@@ -134,7 +134,7 @@ mod tests {
         let requests = (0..5).map(|i| async move { Ok(i) });
         let error = run_in_order(requests, 3, |i| if i == 1 { Err(anyhow!("merge of {i} failed")) } else { Ok(()) })
             .await
-            .unwrap_err();
+            .expect_err("the merge of 1 fails");
         assert_eq!(error.to_string(), "merge of 1 failed");
     }
 }
