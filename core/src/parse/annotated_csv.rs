@@ -5,7 +5,7 @@
 //! and new annotations start a table with other columns. 2.x leaves empty tags out, so an
 //! empty cell reads as an absent tag.
 
-use super::{check_traffic_value, parse_number, Context, CsvSplitter, LineError, LineParser};
+use super::{check_traffic_value, parse_number, Context, CsvCells, CsvSplitter, LineError, LineParser};
 use crate::point::{FieldValue, PointView};
 use crate::time::Timestamp;
 
@@ -13,14 +13,15 @@ use crate::time::Timestamp;
 pub(crate) struct AnnotatedCsvParser {
     columns: Vec<String>,
     datatypes: Vec<String>,
-    cells: Vec<String>,
     splitter: CsvSplitter,
     /// The next non-annotation line is a header.
     expect_header: bool,
 }
 
 struct AnnotatedPoint<'a> {
-    parser: &'a AnnotatedCsvParser,
+    columns: &'a [String],
+    datatypes: &'a [String],
+    cells: CsvCells<'a>,
     measurement: usize,
     field: usize,
     value: usize,
@@ -28,23 +29,23 @@ struct AnnotatedPoint<'a> {
 
 impl PointView for AnnotatedPoint<'_> {
     fn measurement(&self) -> &str {
-        &self.parser.cells[self.measurement]
+        self.cells.at(self.measurement)
     }
 
     fn tag(&self, key: &str) -> Option<&str> {
         if key.starts_with('_') || key == "result" || key == "table" {
             return None;
         }
-        let i = self.parser.columns.iter().position(|c| c == key)?;
-        self.parser.cells.get(i).map(String::as_str)
+        let i = self.columns.iter().position(|c| c == key)?;
+        self.cells.get(i)
     }
 
     fn field(&self, key: &str) -> Option<FieldValue<'_>> {
-        if self.parser.cells[self.field] != key {
+        if self.cells.at(self.field) != key {
             return None;
         }
-        let text = self.parser.cells[self.value].as_str();
-        let datatype = self.parser.datatypes.get(self.value).map_or("", String::as_str);
+        let text = self.cells.at(self.value);
+        let datatype = self.datatypes.get(self.value).map_or("", String::as_str);
         match datatype {
             "long" => text.parse().ok().map(FieldValue::Integer),
             "unsignedLong" => text.parse().ok().map(FieldValue::Unsigned),
@@ -55,7 +56,7 @@ impl PointView for AnnotatedPoint<'_> {
     }
 
     fn for_each_tag(&self, visit: &mut dyn FnMut(&str, &str)) {
-        for (column, cell) in self.parser.columns.iter().zip(&self.parser.cells) {
+        for (column, cell) in self.columns.iter().zip(self.cells.iter()) {
             if !column.starts_with('_') && column != "result" && column != "table" {
                 visit(column, cell);
             }
@@ -69,40 +70,42 @@ impl LineParser for AnnotatedCsvParser {
             self.expect_header = true;
             return Ok(());
         }
-        self.splitter.split(line, &mut self.cells)?;
-        let first = self.cells.first().map_or("", String::as_str);
+        self.splitter.split(line)?;
+        let cells = self.splitter.cells(line);
+        let first = cells.first().unwrap_or("");
         if first.starts_with('#') {
             if first == "#datatype" {
-                self.datatypes = self.cells.clone();
+                self.datatypes = cells.to_strings();
             }
             self.expect_header = true;
             return Ok(());
         }
         if self.expect_header || self.columns.is_empty() {
-            self.columns = std::mem::take(&mut self.cells);
+            self.columns = cells.to_strings();
             self.expect_header = false;
             return Ok(());
         }
-        if self.cells.len() != self.columns.len() {
+        if cells.len() != self.columns.len() {
             return Err(LineError::new(format!(
                 "expected {} cells as in the header, found {}",
                 self.columns.len(),
-                self.cells.len()
+                cells.len()
             )));
         }
         let find = |name: &str| self.columns.iter().position(|c| c == name);
         if let Some(error) = find("error") {
-            return Err(LineError::new(format!("the export holds an error: {}", self.cells[error])));
+            return Err(LineError::new(format!("the export holds an error: {}", cells.at(error))));
         }
         let (Some(time), Some(value), Some(field), Some(measurement)) =
             (find("_time"), find("_value"), find("_field"), find("_measurement"))
         else {
             return Err(LineError::new("annotated csv needs _time, _value, _field and _measurement columns"));
         };
-        let time_text = self.cells[time].as_str();
+        let time_text = cells.at(time);
         let time = Timestamp::parse_rfc3339(time_text)
             .ok_or_else(|| LineError::new(format!("invalid _time {time_text:?}")))?;
-        let point = AnnotatedPoint { parser: self, measurement, field, value };
+        let point =
+            AnnotatedPoint { columns: &self.columns, datatypes: &self.datatypes, cells, measurement, field, value };
         check_traffic_value(&point, ctx.profile)?;
         ctx.aggregator.observe_point(&point, time.0);
         Ok(())

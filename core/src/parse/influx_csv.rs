@@ -7,7 +7,7 @@
 //! pre-aggregated answer.
 
 use super::series_cache::SeriesCache;
-use super::{check_traffic_value, parse_number, split_tag_list, Context, CsvSplitter, LineError, LineParser};
+use super::{check_traffic_value, parse_number, split_tag_list, Context, CsvCells, CsvSplitter, LineError, LineParser};
 use crate::aggregate::SeriesHandle;
 use crate::point::{AggregateColumn, AggregateValues, FieldValue, PointView};
 use crate::profile::Profile;
@@ -23,7 +23,6 @@ pub(crate) struct InfluxCsvParser {
     /// Aggregate kind of each column, `None` for raw columns.
     aggregates: Vec<Option<AggregateColumn>>,
     is_aggregate: bool,
-    cells: Vec<String>,
     splitter: CsvSplitter,
     tags: Vec<(String, String)>,
     /// What the aggregator made of the series of earlier raw rows, by [`InfluxCsvParser::series_key`]
@@ -31,35 +30,41 @@ pub(crate) struct InfluxCsvParser {
     series: SeriesCache,
     /// The series key of the current row.
     key: Vec<u8>,
+    /// The last measurement whose series key was made, and its traffic value column (valid
+    /// for the current header's columns).
+    value_column: Option<(String, Option<usize>)>,
 }
 
 struct CsvPoint<'a> {
-    parser: &'a InfluxCsvParser,
+    columns: &'a [String],
+    tags_column: Option<usize>,
+    time_column: Option<usize>,
+    /// The tags of the `tags` cell (GROUP BY answers).
+    tags: &'a [(String, String)],
+    cells: CsvCells<'a>,
+    /// The column the traffic value is likely in (checked by name before use).
+    value_hint: Option<usize>,
     /// The last number cell read, by column: a raw row's traffic value is read twice, once
     /// to check its type and once by the aggregator, and parsing it was a visible cost.
     last_number: Cell<Option<(usize, Option<f64>)>>,
 }
 
 impl<'a> CsvPoint<'a> {
-    fn new(parser: &'a InfluxCsvParser) -> Self {
-        CsvPoint { parser, last_number: Cell::new(None) }
-    }
-
     fn column_index(&self, key: &str) -> Option<usize> {
-        let p = self.parser;
-        let i = p.columns.iter().position(|c| c == key)?;
-        (i < p.cells.len()).then_some(i)
+        let hinted = self.value_hint.filter(|&i| self.columns.get(i).is_some_and(|c| c == key));
+        let i = hinted.or_else(|| self.columns.iter().position(|c| c == key))?;
+        (i < self.cells.len()).then_some(i)
     }
 
-    fn column(&self, key: &str) -> Option<&str> {
-        self.column_index(key).map(|i| self.parser.cells[i].as_str())
+    fn column(&self, key: &str) -> Option<&'a str> {
+        self.column_index(key).map(|i| self.cells.at(i))
     }
 
     fn number(&self, i: usize) -> Option<f64> {
         match self.last_number.get() {
             Some((column, number)) if column == i => number,
             _ => {
-                let number = parse_number(&self.parser.cells[i]);
+                let number = parse_number(self.cells.at(i));
                 self.last_number.set(Some((i, number)));
                 number
             }
@@ -69,11 +74,11 @@ impl<'a> CsvPoint<'a> {
 
 impl PointView for CsvPoint<'_> {
     fn measurement(&self) -> &str {
-        self.parser.cells.first().map_or("", String::as_str)
+        self.cells.first().unwrap_or("")
     }
 
     fn tag(&self, key: &str) -> Option<&str> {
-        if let Some((_, v)) = self.parser.tags.iter().find(|(k, _)| k == key) {
+        if let Some((_, v)) = self.tags.iter().find(|(k, _)| k == key) {
             return Some(v);
         }
         self.column(key)
@@ -81,7 +86,7 @@ impl PointView for CsvPoint<'_> {
 
     fn field(&self, key: &str) -> Option<FieldValue<'_>> {
         let i = self.column_index(key)?;
-        let text = self.parser.cells[i].as_str();
+        let text = self.cells.at(i);
         if text.is_empty() {
             return None;
         }
@@ -96,12 +101,11 @@ impl PointView for CsvPoint<'_> {
     }
 
     fn for_each_tag(&self, visit: &mut dyn FnMut(&str, &str)) {
-        let p = self.parser;
-        for (k, v) in &p.tags {
+        for (k, v) in self.tags {
             visit(k, v);
         }
-        for (i, (column, cell)) in p.columns.iter().zip(&p.cells).enumerate() {
-            if i != 0 && Some(i) != p.tags_column && Some(i) != p.time_column {
+        for (i, (column, cell)) in self.columns.iter().zip(self.cells.iter()).enumerate() {
+            if i != 0 && Some(i) != self.tags_column && Some(i) != self.time_column {
                 visit(column, cell);
             }
         }
@@ -109,13 +113,28 @@ impl PointView for CsvPoint<'_> {
 }
 
 impl InfluxCsvParser {
-    fn header(&mut self) {
+    fn point<'a>(&'a self, cells: CsvCells<'a>) -> CsvPoint<'a> {
+        CsvPoint {
+            columns: &self.columns,
+            tags_column: self.tags_column,
+            time_column: self.time_column,
+            tags: &self.tags,
+            cells,
+            value_hint: self.value_column.as_ref().and_then(|(_, column)| *column),
+            last_number: Cell::new(None),
+        }
+    }
+
+    fn header(&mut self, line: &str) {
         // The CLI repeats the header before every series, mostly with the same columns; keys
         // of other columns would name other series.
-        if self.columns != self.cells {
-            self.series = SeriesCache::default();
+        let cells = self.splitter.cells(line);
+        if self.columns.len() == cells.len() && self.columns.iter().zip(cells.iter()).all(|(c, cell)| c == cell) {
+            return;
         }
-        self.columns = std::mem::take(&mut self.cells);
+        self.series = SeriesCache::default();
+        self.value_column = None;
+        self.columns = cells.to_strings();
         self.tags_column = self.columns.iter().position(|c| c == "tags");
         self.time_column = self.columns.iter().position(|c| c == "time");
         self.aggregates = self
@@ -134,28 +153,34 @@ impl InfluxCsvParser {
     }
 
     /// Builds the key of a raw row's series in `self.key`: every cell but the time and the
-    /// traffic value (a point written again with another value is the same series), each
-    /// followed by a byte UTF-8 never holds. Everything the aggregator reads of a row but its
+    /// traffic value (a point written again with another value is the same series; see
+    /// [`CsvCells::key_without`]). Everything the aggregator reads of a row but its
     /// time and value is in it, so rows with one key get one handle. `false` with a profile of
     /// metric stages, whose series are read from their labels every time.
-    fn series_key(&mut self, profile: &Profile) -> bool {
+    fn series_key(&mut self, line: &str, profile: &Profile) -> bool {
         if profile.metrics.is_some() {
             return false;
         }
-        let measurement = self.cells.first().map_or("", String::as_str);
-        let value_column = profile
-            .traffic
-            .iter()
-            .find(|r| r.measurement == measurement)
-            .filter(|r| !crate::aggregate::traffic_tags(r).contains(&r.field.as_str()))
-            .and_then(|r| self.columns.iter().position(|c| *c == r.field));
-        self.key.clear();
-        for (i, cell) in self.cells.iter().enumerate() {
-            if Some(i) != self.time_column && Some(i) != value_column {
-                self.key.extend_from_slice(cell.as_bytes());
-                self.key.push(0xFF);
+        let cells = self.splitter.cells(line);
+        let measurement = cells.first().unwrap_or("");
+        // A header's rows are nearly always of one measurement: its value column is kept.
+        let value_column = match &self.value_column {
+            Some((known, column)) if known == measurement => *column,
+            _ => {
+                let column = profile
+                    .traffic
+                    .iter()
+                    .find(|r| r.measurement == measurement)
+                    .filter(|r| !crate::aggregate::traffic_tags(r).contains(&r.field.as_str()))
+                    .and_then(|r| self.columns.iter().position(|c| *c == r.field));
+                self.value_column = Some((measurement.to_string(), column));
+                column
             }
-        }
+        };
+        self.key.clear();
+        let (first, second) = (self.time_column, value_column);
+        let skip = if first <= second { [first, second] } else { [second, first] };
+        cells.key_without(skip, &mut self.key);
         true
     }
 }
@@ -165,41 +190,42 @@ impl LineParser for InfluxCsvParser {
         if line.trim().is_empty() {
             return Ok(());
         }
-        self.splitter.split(line, &mut self.cells)?;
-        if self.cells.first().is_some_and(|c| c == "name") {
-            self.header();
+        self.splitter.split(line)?;
+        let cells = self.splitter.cells(line);
+        if cells.first() == Some("name") {
+            self.header(line);
             return Ok(());
         }
         if self.columns.is_empty() {
             return Err(LineError::new("csv data before a header line starting with \"name,\""));
         }
-        if self.cells.len() != self.columns.len() {
+        if cells.len() != self.columns.len() {
             return Err(LineError::new(format!(
                 "expected {} cells as in the header, found {}",
                 self.columns.len(),
-                self.cells.len()
+                cells.len()
             )));
         }
-        let time_text = self.time_column.and_then(|i| self.cells.get(i)).map_or("", String::as_str);
+        let time_text = self.time_column.and_then(|i| cells.get(i)).unwrap_or("");
         let time = parse_time_text(time_text, ctx.precision)
             .ok_or_else(|| LineError::new(format!("invalid time {time_text:?}")))?;
         match self.tags_column {
-            Some(i) => split_tag_list(&self.cells[i], &mut self.tags)?,
+            Some(i) => split_tag_list(cells.at(i), &mut self.tags)?,
             None => self.tags.clear(),
         }
         if self.is_aggregate {
             let mut values = AggregateValues::default();
-            for (kind, cell) in self.aggregates.iter().zip(&self.cells) {
+            for (kind, cell) in self.aggregates.iter().zip(cells.iter()) {
                 if let Some(kind) = kind {
                     kind.store(&mut values, parse_number(cell));
                 }
             }
-            ctx.aggregator.observe_aggregate(&CsvPoint::new(self), &values, time);
+            ctx.aggregator.observe_aggregate(&self.point(cells), &values, time);
         } else {
-            let keyed = self.series_key(ctx.profile);
+            let keyed = self.series_key(line, ctx.profile);
             let cached = if keyed { self.series.find(&self.key) } else { None };
             let mut handle = cached.map_or(SeriesHandle::Unresolved, |(_, _, h)| h);
-            let point = CsvPoint::new(self);
+            let point = self.point(self.splitter.cells(line));
             check_traffic_value(&point, ctx.profile)?;
             ctx.aggregator.observe_point_tracked(&point, time, &mut handle);
             if keyed && cached.is_none_or(|(_, _, h)| h != handle) {
