@@ -18,7 +18,7 @@ use super::hasher::FxHasher;
 use std::hash::Hasher;
 
 /// One raw point a group counted.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(super) struct SeenPoint {
     pub(super) time: i64,
     pub(super) series: u64,
@@ -26,7 +26,7 @@ pub(super) struct SeenPoint {
 }
 
 /// A point of series 0, the only series of a group whose every tag is a group column.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(super) struct TimedValue {
     time: i64,
     value: f64,
@@ -76,7 +76,7 @@ pub(super) enum Outcome {
 
 /// The raw points of one group, sorted by time and series: without the series while every
 /// point is of series 0 (16 bytes a point instead of 24).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(super) enum Seen {
     Plain(Vec<TimedValue>),
     Keyed(Vec<SeenPoint>),
@@ -152,14 +152,52 @@ impl Seen {
 
     /// Takes in a later aggregator's points of the same group (its values win, as a later
     /// write); returns how many points were in both: duplicates, as one pass counts them, and
-    /// when not 0 the buckets must be counted again.
+    /// when not 0 the buckets must be counted again. The same as recording each of them, in
+    /// one walk over both sorted lists: a slice of older points (exports going back in time)
+    /// would otherwise insert each of its points at the front, one shift of the list per point.
     pub(super) fn merge(&mut self, later: Seen) -> u64 {
-        let mut both = 0;
-        for point in later.points() {
-            both += u64::from(self.record(point) != Outcome::New);
+        let theirs = later.points();
+        if let Seen::Plain(mine) = self {
+            if theirs.iter().all(|p| p.series == 0) {
+                return merge_sorted(mine, theirs.into_iter().map(|p| TimedValue { time: p.time, value: p.value }));
+            }
+            // As `record` does at the first point of another series.
+            *self = Seen::Keyed(self.points());
         }
-        both
+        match self {
+            Seen::Keyed(mine) => merge_sorted(mine, theirs.into_iter()),
+            Seen::Plain(_) => 0,
+        }
     }
+}
+
+/// Merges sorted `theirs` (distinct keys) into sorted `mine`, their values winning; returns how
+/// many keys were in both.
+fn merge_sorted<E: Entry>(mine: &mut Vec<E>, theirs: impl ExactSizeIterator<Item = E>) -> u64 {
+    let mut theirs = theirs.peekable();
+    let Some(first) = theirs.peek() else { return 0 };
+    if mine.last().is_none_or(|last| last.key() < first.key()) {
+        mine.extend(theirs);
+        return 0;
+    }
+    let mut both = 0;
+    let mut merged = Vec::with_capacity(mine.len() + theirs.len());
+    let mut ours = std::mem::take(mine).into_iter().peekable();
+    loop {
+        match (ours.peek(), theirs.peek()) {
+            (Some(a), Some(b)) if a.key() < b.key() => merged.extend(ours.next()),
+            (Some(a), Some(b)) if a.key() == b.key() => {
+                both += 1;
+                ours.next();
+                merged.extend(theirs.next());
+            }
+            (_, Some(_)) => merged.extend(theirs.next()),
+            (Some(_), None) => merged.extend(ours.next()),
+            (None, None) => break,
+        }
+    }
+    *mine = merged;
+    both
 }
 
 /// The signature of a point's series within its group: the tags other than the group's,
@@ -199,6 +237,33 @@ mod tests {
         assert_eq!(seen.record(p(15, 0, 3.0)), Outcome::New, "out of order, not seen");
         let values: Vec<(i64, f64)> = seen.points().iter().map(|p| (p.time, p.value)).collect();
         assert_eq!(values, vec![(10, 5.0), (10, 5.0), (15, 3.0), (20, 2.0)]);
+    }
+
+    /// Merging gives what recording the later points one by one gives, representation included.
+    #[test]
+    fn merging_equals_recording_each_later_point() {
+        let cases: [(&[SeenPoint], &[SeenPoint]); 5] = [
+            (&[p(10, 0, 1.0), p(30, 0, 3.0)], &[p(5, 0, 0.5), p(10, 0, 1.0), p(20, 0, 2.0), p(40, 0, 4.0)]),
+            (&[p(10, 0, 1.0)], &[p(10, 3, 9.0), p(10, 0, 2.0)]),
+            (&[p(10, 4, 1.0), p(20, 0, 2.0)], &[p(1, 0, 1.0), p(20, 0, 2.0), p(20, 4, 7.0)]),
+            (&[], &[p(3, 0, 1.0)]),
+            (&[p(3, 0, 1.0)], &[]),
+        ];
+        for (mine, theirs) in cases {
+            let seen = |points: &[SeenPoint]| {
+                let mut s = Seen::default();
+                for &q in points {
+                    s.record(q);
+                }
+                s
+            };
+            let mut merged = seen(mine);
+            let both = merged.merge(seen(theirs));
+            let mut recorded = seen(mine);
+            let again = theirs.iter().filter(|&&q| recorded.record(q) != Outcome::New).count() as u64;
+            assert_eq!((both, merged.points()), (again, recorded.points()), "{mine:?} + {theirs:?}");
+            assert_eq!(matches!(merged, Seen::Keyed(_)), matches!(recorded, Seen::Keyed(_)));
+        }
     }
 
     #[test]
