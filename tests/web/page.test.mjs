@@ -62,8 +62,9 @@ after(async () => {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-async function openPage() {
-  await page.goto(server.url);
+/** `query`: the page's address parameters, e.g. `?workers=3` (how many Workers read a file). */
+async function openPage(query = "") {
+  await page.goto(`${server.url}${query}`);
   await page.waitForFunction(() => document.getElementById("status")?.textContent === "waiting for files");
 }
 
@@ -943,6 +944,105 @@ test("what-if changes that need no re-read open no file and keep the graph's lay
   await change("min-bandwidth", "1000");
   assert.equal((await howComputed()).how, "read");
   assert.equal((await drawnGraph()).fileReads, 2, "a change on the points reads the file again");
+});
+
+/**
+ * An `influx -format csv` export written for slicing: traffic series of two hours at 30 s (a
+ * cut falls inside a series), the header changing to the upstream columns and back (a slice
+ * starts under either), a malformed row past the middle (its line number comes from a later
+ * slice), and at the end points read again, some with another value (duplicates across slices:
+ * counted once, the later value wins). Remote 4 has no hostgroup, so "hide empty remote" acts.
+ */
+function slicingCsv(path) {
+  const end = 1795352400n * 1_000_000_000n; // 2026-11-22T13:00:00Z
+  const services = ["api", "db", "web", "cache", "queue"];
+  const trafficHeader = "name,time,address,bandwidth_bps,remote_service,service";
+  const rows = [];
+  for (let s = 0; s < 5; s++) {
+    for (let r = 0; r < 5; r++) {
+      if (r === s) continue;
+      for (const direction of ["ingress", "egress"]) {
+        for (let k = 0; k < 240; k++) {
+          const time = end - BigInt(k * 30 + 1) * 1_000_000_000n;
+          const value = ((s * 7919 + r * 104729 + k * 31) % 99991) + 0.25;
+          rows.push(`${direction},${time},10.0.${s}.${r},${value},${r === 4 ? "" : services[r]},${services[s]}`);
+        }
+      }
+    }
+  }
+  const upstream = ["name,time,protocol,service,service_dependency,upstream_port,upstream_service"];
+  for (let s = 0; s < 5; s++) {
+    for (let u = 0; u < 5; u++) {
+      if (u !== s) upstream.push(`upstream,${end - BigInt(600 + u) * 1_000_000_000n},tcp,${services[s]},1,${5432 + u},${services[u]}`);
+    }
+  }
+  const again = rows.filter((_, i) => i % 97 === 0);
+  const changed = rows.filter((_, i) => i % 389 === 5).map((row) => row.replace(/,(\d+\.25),/, (_, v) => `,${Number(v) + 1000},`));
+  const cut = Math.floor(rows.length * 0.45);
+  const lines = [
+    trafficHeader,
+    ...rows.slice(0, cut),
+    ...upstream,
+    "ingress,not a time,x",
+    trafficHeader,
+    ...rows.slice(cut),
+    trafficHeader,
+    ...again,
+    ...changed,
+  ];
+  writeFileSync(path, `${lines.join("\n")}\n`);
+  return { again: again.length, changed: changed.length };
+}
+
+test("several Workers give the tables, warnings and partials of one Worker and of analyze", { timeout: LARGE_TIMEOUT_MS }, async () => {
+  const dir = mkdtempSync(join(WORK, "slices-"));
+  const csv = join(dir, "export.csv");
+  const { again, changed } = slicingCsv(csv);
+  assert.ok(again > 10 && changed > 5, "the export repeats points");
+  const fleet = fleetFile("fleet-12.lp", 2, 12, 600);
+  await fleet.ensure();
+  const files = [csv, fleet.path];
+  const sizes = files.map((f) => statSync(f).size);
+  // Three slices of each file: small slices, so that these small files are cut.
+  const minSliceBytes = Math.floor(Math.min(...sizes) / 3);
+  const seen = {};
+  for (const workers of [1, 3]) {
+    await openPage(`?workers=${workers}&min-slice-bytes=${minSliceBytes}`);
+    await load(files);
+    const timings = await page.evaluate(() => window.planetTimings());
+    seen[workers] = {
+      slices: timings.slices,
+      traffic: await downloadText("download-traffic-ndjson"),
+      dependency: await downloadText("download-dependency-ndjson"),
+      warnings: await page.textContent("#error"),
+    };
+  }
+  assert.equal(seen[1].slices, 2, "one Worker reads each file whole");
+  assert.equal(seen[3].slices, 6, "three Workers read each file in three slices");
+  assert.match(seen[1].warnings, /export\.csv, line \d+: /, "the malformed row is reported");
+  assert.equal(seen[3].warnings, seen[1].warnings, "the same warnings, with the same line numbers");
+  assert.equal(seen[3].traffic, seen[1].traffic, "traffic NDJSON of 3 Workers == of 1");
+  assert.equal(seen[3].dependency, seen[1].dependency, "dependency NDJSON of 3 Workers == of 1");
+  const expected = cli(files, ["--threads", "1"]);
+  assert.equal(seen[3].traffic, expected.traffic, "traffic NDJSON == analyze's");
+  assert.equal(seen[3].dependency, expected.dependency, "dependency NDJSON == analyze's");
+
+  // The merged analysis is the one kept: what-ifs on the rows come from its partials.
+  const reads = await page.evaluate(() => window.planetFileReads());
+  await change("hide-empty-remote", true);
+  assert.equal((await howComputed()).how, "partials");
+  await assertPageEqualsCli(files, ["--hide-empty-remote"], "3 Workers, empty remote hidden");
+  const n = await computations();
+  await page.$eval("#window-slider", (s) => {
+    s.value = String(Number(s.max) - 1);
+    s.dispatchEvent(new Event("change"));
+  });
+  await waitReady(n);
+  assert.equal((await howComputed()).how, "partials");
+  const at = await page.inputValue("#at");
+  await assertPageEqualsCli(files, ["--hide-empty-remote", "--at", at], "3 Workers, an earlier window");
+  assert.equal(await page.evaluate(() => window.planetFileReads()), reads, "no file read again");
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test("no request leaves 127.0.0.1", () => {
