@@ -3,7 +3,7 @@
 // bytes [start, end) of the file into an analyzer started with `beginSlice`, and answers
 //   { type: "bytes", bytes }   as it reads (for the progress bar)
 //   { type: "state", state }   the slice's analysis (`endSlice`), for `mergeSlice`, transferred
-//   { type: "error", message } when the core could not be loaded or the file not read
+//   { type: "error", message } when the core could not be loaded or the slice not read whole
 // A malformed line is no error here: it travels in the state, as the first slice's would.
 import init, { Analyzer } from "./pkg/planet_wasm.js";
 
@@ -30,8 +30,11 @@ self.onmessage = async ({ data }) => {
       if (done) break;
       try {
         analyzer.push(value);
-      } catch {
-        // Strict mode: the error is in the analyzer, and `endSlice` hands it to the merge.
+      } catch (e) {
+        // A core error (strict mode) is in the analyzer, and `endSlice` hands it to the merge.
+        // Anything else (a trap, memory exhausted) is this Worker's failure: ending the slice
+        // here would merge a part of it as if it were whole.
+        if (!options.strict || e?.constructor !== Error) throw e;
         break;
       }
       unreported += value.length;
@@ -44,6 +47,8 @@ self.onmessage = async ({ data }) => {
     const state = analyzer.endSlice();
     self.postMessage({ type: "state", state }, [state.buffer]);
   } catch (e) {
-    self.postMessage({ type: "error", message: `${file.name}: ${e.message ?? e}` });
+    // Reading stopped (the file changed or went away since it was chosen, a trap, no memory):
+    // the message says why, and the analysis worker names the file and the bytes.
+    self.postMessage({ type: "error", message: `${e.name && e.name !== "Error" ? `${e.name}: ` : ""}${e.message ?? e}` });
   }
 };

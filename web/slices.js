@@ -95,10 +95,21 @@ export async function csvHeaderBefore(file, end) {
   }
 }
 
+/** A later slice that was not read whole: bytes [start, end) of the file, and why. */
+export class SliceFailed extends Error {
+  constructor(start, end, reason) {
+    super(`its bytes ${start}–${end}, read by another Worker, could not be read (${reason})`);
+    this.start = start;
+    this.end = end;
+  }
+}
+
 /**
  * Reads the later slices of `file` (per `plan`) in Workers of their own, all at once; returns
  * one promise per later slice, in file order, of its state as bytes for `Analyzer.mergeSlice`,
- * and `stop()`, which ends the Workers still reading. `onBytes(n)` is called as they read.
+ * and `stop()`, which ends the Workers still reading. `onBytes(n)` is called as they read. A
+ * slice not read whole (its Worker could not start, the file could not be read, the Worker
+ * stopped) rejects with a `SliceFailed`: it is never merged in part.
  */
 export function readLaterSlices(file, plan, options, coreModule, onBytes) {
   const workers = [];
@@ -107,20 +118,24 @@ export function readLaterSlices(file, plan, options, coreModule, onBytes) {
     const [start, end] = [plan.bounds[k], plan.bounds[k + 1]];
     const worker = new Worker(new URL("./slice-worker.js", import.meta.url), { type: "module" });
     workers.push(worker);
+    let fail;
     states.push(
       new Promise((resolve, reject) => {
+        fail = (reason) => reject(new SliceFailed(start, end, reason));
         worker.onmessage = ({ data }) => {
           if (data.type === "bytes") onBytes(data.bytes);
           else if (data.type === "state") resolve(data.state);
-          else reject(new Error(data.message));
+          else fail(data.message);
         };
-        worker.onerror = (e) => reject(new Error(`a slice worker failed: ${e.message ?? "unknown error"}`));
+        // A script that did not load or threw outside the handler: an Event without a message.
+        worker.onerror = (e) => fail(`its Worker stopped: ${e.message || "slice-worker.js did not load or failed"}`);
+        worker.onmessageerror = () => fail("its analysis could not be received");
       }).finally(() => worker.terminate()),
     );
     const context = plan.format === "csv" ? csvHeaderBefore(file, start).then((h) => (h === null ? [] : [h])) : [];
     Promise.resolve(context).then(
       (context) => worker.postMessage({ file, start, end, format: plan.format, context, options, coreModule }),
-      (e) => worker.onerror(e),
+      (e) => fail(`the CSV header before it could not be read: ${e.message ?? e}`),
     );
   }
   // A slice nobody waits for any more (the first slice failed) must not report an unhandled rejection.

@@ -22,7 +22,7 @@
 //                     result with seriesFollows: the time views, once the tables can be drawn)
 //                   { id, type: "error", message, set }
 import init, { Analyzer, sliceFormat } from "./pkg/planet_wasm.js";
-import { planSlices, readLaterSlices } from "./slices.js";
+import { planSlices, readLaterSlices, SliceFailed } from "./slices.js";
 import { edgePresence, pairSeries } from "./timeseries.js";
 
 /** Progress messages at most this often (ms): enough for a smooth bar, cheap for the page. */
@@ -198,14 +198,39 @@ function advance(id, progress, bytes, name) {
   }
 }
 
-/** Pushes the bytes of `blob` (a file or its first slice) into the analyzer's current input. */
-async function pushAll(id, analyzer, blob, name, progress) {
+/**
+ * A file whose read stopped part-way (the browser could not read it, a slice Worker failed):
+ * the analyzer holds its first `kept` bytes and nothing after them.
+ */
+class ReadStopped extends Error {
+  constructor(kept, reason) {
+    super(reason);
+    this.kept = kept;
+  }
+}
+
+/** An exception in words, with its kind when it says something (`NotReadableError: …`). */
+function describe(e) {
+  return `${e?.name && e.name !== "Error" ? `${e.name}: ` : ""}${e?.message ?? e}`;
+}
+
+/**
+ * Pushes the bytes of `blob` (a file or its first slice) into the analyzer's current input;
+ * `at.kept` counts the bytes pushed.
+ */
+async function pushAll(id, analyzer, blob, name, progress, at) {
   const reader = blob.stream().getReader();
   for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    analyzer.push(value);
-    advance(id, progress, value.length, name);
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch (e) {
+      throw new ReadStopped(at.kept, describe(e));
+    }
+    if (chunk.done) break;
+    analyzer.push(chunk.value);
+    at.kept += chunk.value.length;
+    advance(id, progress, chunk.value.length, name);
   }
 }
 
@@ -219,17 +244,24 @@ async function feed(id, analyzer, options, files, progress) {
     analyzer.beginInput(file.name);
     fileReads++;
     let later = null;
+    const at = { kept: 0 };
     try {
       const plan = await planSlices(file, options, slicing.workers, slicing.minSliceBytes, sliceFormat);
       if (plan) {
         later = readLaterSlices(file, plan, options, coreModule, (n) => advance(id, progress, n, file.name));
         const started = performance.now();
-        await pushAll(id, analyzer, file.slice(0, plan.bounds[1]), file.name, progress);
+        await pushAll(id, analyzer, file.slice(0, plan.bounds[1]), file.name, progress, at);
         const firstDone = performance.now();
         let mergeMs = 0;
         // In file order, each as soon as it is there: the merge is the one of `analyze --threads`.
         for (const state of later.states) {
-          const bytes = await state;
+          let bytes;
+          try {
+            bytes = await state;
+          } catch (e) {
+            // Every slice before it is merged, nothing of it: the file's bytes before its start.
+            throw e instanceof SliceFailed ? new ReadStopped(e.start, e.message) : e;
+          }
           const merging = performance.now();
           analyzer.mergeSlice(bytes);
           mergeMs += performance.now() - merging;
@@ -240,16 +272,21 @@ async function feed(id, analyzer, options, files, progress) {
         progress.phases.mergeMs += mergeMs;
         progress.slices += plan.bounds.length - 1;
       } else {
-        await pushAll(id, analyzer, file, file.name, progress);
+        await pushAll(id, analyzer, file, file.name, progress, at);
         progress.slices += 1;
       }
       analyzer.endInput();
     } catch (e) {
       // A file that cannot be read (or, in strict mode, is malformed) is reported; the
       // other files still count. Its later slices, if any, are not merged, as one Worker
-      // would not have read past the error.
+      // would not have read past the error. A read that stopped part-way says how far it got
+      // and that the tables are incomplete, never passing the part for the whole.
       later?.stop();
-      readErrors.push({ input: file.name, line: 0, message: e.message ?? String(e), quote: "" });
+      const message =
+        e instanceof ReadStopped
+          ? `not read past byte ${e.kept} of ${file.size}: ${e.message}; the tables hold only the part before: they are incomplete`
+          : (e.message ?? String(e));
+      readErrors.push({ input: file.name, line: 0, message, quote: "" });
     }
   }
   return readErrors;

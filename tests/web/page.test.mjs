@@ -1045,6 +1045,75 @@ test("several Workers give the tables, warnings and partials of one Worker and o
   rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * Prepended to slice-worker.js by a server of the test: the last slice's read of the File fails
+ * after its first chunk, as Chromium fails a read of a File changed on disk since it was chosen
+ * (a NotReadableError). The rest of the page, and the other slices, are the real code.
+ */
+const LAST_SLICE_READ_FAILS = `
+self.addEventListener("message", ({ data }) => { self.failThisSlice = data.end === data.file.size; });
+const realStream = Blob.prototype.stream;
+Blob.prototype.stream = function () {
+  const real = realStream.call(this);
+  if (!self.failThisSlice) return real;
+  const reader = real.getReader();
+  let pulls = 0;
+  return new ReadableStream({
+    async pull(controller) {
+      if (pulls++ === 1) {
+        controller.error(new DOMException("The requested file could not be read, typically due to permission problems that have occurred after a reference to a file was acquired.", "NotReadableError"));
+        return;
+      }
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+  });
+};
+`;
+
+test("a slice Worker failing mid-read: the page names the file, the bytes and the cause, and the tables are the part before, said to be incomplete", { timeout: LARGE_TIMEOUT_MS }, async () => {
+  const fleet = fleetFile("fleet-12.lp", 2, 12, 600);
+  await fleet.ensure();
+  const size = statSync(fleet.path).size;
+  const faulty = await serve(undefined, 0, {
+    "/slice-worker.js": LAST_SLICE_READ_FAILS + readFileSync(join(ROOT, "web/slice-worker.js"), "utf8"),
+  });
+  try {
+    // Three Workers, three slices: the second slice is merged, the third fails.
+    await page.goto(`${faulty.url}?workers=3&min-slice-bytes=${Math.floor(size / 3)}`);
+    await page.waitForFunction(() => document.getElementById("status")?.textContent === "waiting for files");
+    // `load` waits for the computation to end: a hang fails here. The file spans three hours,
+    // newest first: a traffic window of 7 days takes the failed slice's hour too.
+    await load([fleet.path], { trafficWindow: "7d" });
+    assert.equal(await page.isVisible("#error"), true, "the problem is shown");
+    const error = await page.textContent("#error");
+    const said = error.match(/fleet-12\.lp: not read past byte (\d+) of (\d+): its bytes (\d+)–(\d+), read by another Worker, could not be read \(NotReadableError: The requested file could not be read/);
+    assert.ok(said, `the file, the bytes and the cause are named: ${error}`);
+    assert.match(error, /the tables hold only the part before: they are incomplete/);
+    const [kept, total, start, end] = said.slice(1).map(Number);
+    assert.equal(total, size);
+    assert.equal(end, size, "the last slice failed");
+    assert.equal(kept, start, "the tables stop where the failed slice starts");
+    assert.ok(kept > size / 2 && kept < size, "the second slice was merged");
+    const bytes = readFileSync(fleet.path);
+    assert.equal(bytes[kept - 1], 10, "the cut is at a line end");
+    // The tables are exactly analyze's of the part before the failed slice: nothing of it merged.
+    const dir = mkdtempSync(join(WORK, "slice-fails-"));
+    const part = join(dir, "fleet-12.lp");
+    writeFileSync(part, bytes.subarray(0, kept));
+    const flags = ["--traffic-window", "7d"];
+    assert.notEqual(cli([part], flags).traffic, cli([fleet.path], flags).traffic, "the part differs from the whole file");
+    await assertPageEqualsCli([part], flags, "the part before the failed slice");
+    const timings = await page.evaluate(() => window.planetTimings());
+    assert.equal(timings.how, "read");
+    rmSync(dir, { recursive: true, force: true });
+  } finally {
+    await page.goto("about:blank");
+    await faulty.close();
+  }
+});
+
 test("no request leaves 127.0.0.1", () => {
   assert.ok(requests.length > 0);
   const origin = new URL(server.url).origin;
