@@ -20,6 +20,7 @@ import {
   toDot,
   toGraphJson,
 } from "./model.js";
+import { DEFAULT_MIN_SLICE_BYTES } from "./slices.js";
 import { $, COLUMNS, state } from "./state.js";
 import { renderComparison, renderTables, wireVirtualScroll } from "./tables.js";
 import { renderChart, renderTimeViews, showSliderLabel, sliderEnd } from "./timeviews.js";
@@ -245,7 +246,13 @@ function recompute() {
         state.fileReadsBefore = state.fileReads;
       }
       state.fileReads = state.fileReadsBefore + msg.fileReads;
-      state.timings = { ...msg.timings, how: msg.how.current, total: performance.now() - started };
+      state.timings = {
+        ...msg.timings,
+        how: msg.how.current,
+        slices: msg.slices.current,
+        phases: msg.phases.current,
+        total: performance.now() - started,
+      };
       noteHow(msg, state.timings.total);
       showErrors([...warningLines(state.current, ""), ...warningLines(state.baseline, "baseline: ")]);
       if (!(await render(() => id === state.requestId, !msg.seriesFollows))) return;
@@ -272,7 +279,25 @@ function recompute() {
     state.worker = null;
     state.workerBusy = false;
   };
-  worker.postMessage({ id, sets, series: true });
+  worker.postMessage({ id, sets, series: true, ...slicing() });
+}
+
+/**
+ * How many Workers read one large file, and from which size a slice is worth one: every core
+ * (`navigator.hardwareConcurrency`) and 16 MiB by default; `?workers=N` and
+ * `?min-slice-bytes=B` in the page's address change them (benchmarks compare 1 and N Workers,
+ * tests cut small files).
+ */
+function slicing() {
+  const query = new URLSearchParams(location.search);
+  const number = (key, fallback) => {
+    const n = Number(query.get(key));
+    return query.has(key) && Number.isFinite(n) && n >= 1 ? Math.floor(n) : fallback;
+  };
+  return {
+    workers: number("workers", navigator.hardwareConcurrency || 1),
+    minSliceBytes: number("min-slice-bytes", DEFAULT_MIN_SLICE_BYTES),
+  };
 }
 
 /** Says whether the last computation came from the kept partials or read the files, and why. */

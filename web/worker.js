@@ -3,16 +3,26 @@
 // a file is never held whole in memory, and a later change of window or of a what-if filter that
 // acts on rows is answered from the kept bucket partials without reading the files again.
 //
-// Protocol (one request at a time; the page terminates the worker to cancel a read):
-//   page -> worker  { id, sets: [{ key, files: File[], options }], series: boolean }
+// A large plain-text file is read by several Workers at once (slices.js): this one reads its
+// first slice, a Worker per later slice reads the rest, and their analyses are merged here in
+// file order; the merged analysis is the one kept, so what-ifs are answered as after one Worker.
+//
+// Protocol (one request at a time; the page terminates the worker to cancel a read, which ends
+// its slice Workers too):
+//   page -> worker  { id, sets: [{ key, files: File[], options }], series: boolean,
+//                     workers: number (Workers reading one file at most), minSliceBytes: number }
 //   worker -> page  { id, type: "progress", loaded, total, file }
 //                   { id, type: "result", results: { [key]: Analysis }, timings: { [key]: ms },
 //                     how: { [key]: "partials" | "read" }, reread: { [key]: string[] },
-//                     series?: { ends, pairs, edges } | null, seriesFollows: boolean, fileReads }
+//                     series?: { ends, pairs, edges } | null, seriesFollows: boolean, fileReads,
+//                     slices: { [key]: number } (the slices the set's files were read in),
+//                     phases: { [key]: { firstMs, waitMs, mergeMs, stateBytes } } (sliced files:
+//                     reading first slices, then waiting for later ones, merging, bytes merged) }
 //                   { id, type: "series", series: { ends, pairs, edges }, seriesMs } (after a
 //                     result with seriesFollows: the time views, once the tables can be drawn)
 //                   { id, type: "error", message, set }
-import init, { Analyzer } from "./pkg/planet_wasm.js";
+import init, { Analyzer, sliceFormat } from "./pkg/planet_wasm.js";
+import { planSlices, readLaterSlices, SliceFailed } from "./slices.js";
 import { edgePresence, pairSeries } from "./timeseries.js";
 
 /** Progress messages at most this often (ms): enough for a smooth bar, cheap for the page. */
@@ -21,6 +31,10 @@ const PROGRESS_EVERY_MS = 50;
 const FILTER_KEYS = ["minBandwidth", "excludePorts", "excludeAddresses", "hideEmptyRemote", "rename", "percentiles"];
 
 let ready = null;
+/** The compiled core, handed to the slice Workers so that they do not fetch and compile it again. */
+let coreModule = null;
+/** How the current request reads large files: { workers, minSliceBytes }. */
+let slicing = { workers: 1, minSliceBytes: Infinity };
 /** Files opened for reading by this worker, ever: the page shows that a what-if read nothing. */
 let fileReads = 0;
 /** Per set key: { readKey, all (AllWindows), readErrors, seriesKey }. */
@@ -49,8 +63,12 @@ function onTheHour(at) {
 
 self.onmessage = async (event) => {
   const { id, sets, series } = event.data;
+  slicing = { workers: event.data.workers ?? 1, minSliceBytes: event.data.minSliceBytes ?? Infinity };
   try {
-    ready ??= init();
+    ready ??= (async () => {
+      coreModule = await WebAssembly.compileStreaming(fetch(new URL("./pkg/planet_wasm_bg.wasm", import.meta.url)));
+      await init({ module_or_path: coreModule });
+    })();
     await ready;
   } catch (e) {
     self.postMessage({ id, type: "error", message: `could not load the WebAssembly core: ${e.message ?? e}` });
@@ -64,6 +82,8 @@ self.onmessage = async (event) => {
   const timings = {};
   const how = {};
   const reread = {};
+  const slices = {};
+  const phases = {};
   /** undefined: the page keeps its time views; null: there are none for these files. */
   let seriesOut;
   /** Computes the time views' series, when they change: sent in a message of their own. */
@@ -74,6 +94,8 @@ self.onmessage = async (event) => {
     const readKey = readKeyOf(set.files, read);
     let h = held.get(set.key);
     reread[set.key] = [];
+    progress.slices = 0;
+    progress.phases = { firstMs: 0, waitMs: 0, mergeMs: 0, stateBytes: 0 };
     try {
       let result;
       if (!onTheHour(set.options.at)) {
@@ -144,9 +166,11 @@ self.onmessage = async (event) => {
       return;
     }
     timings[set.key] = performance.now() - started;
+    slices[set.key] = progress.slices;
+    phases[set.key] = progress.phases;
   }
   if (progress.total > 0) self.postMessage({ id, type: "progress", loaded: progress.total, total: progress.total, file: "" });
-  self.postMessage({ id, type: "result", results, timings, how, reread, series: seriesOut, seriesFollows: seriesJob !== null, fileReads });
+  self.postMessage({ id, type: "result", results, timings, how, reread, series: seriesOut, seriesFollows: seriesJob !== null, fileReads, slices, phases });
   if (seriesJob) {
     const started = performance.now();
     try {
@@ -164,30 +188,105 @@ function forget(key) {
   held.delete(key);
 }
 
-/** Feeds every file of a set to `analyzer`, posting progress; returns the files it could not read. */
-async function feed(id, analyzer, files, progress) {
+/** Counts bytes read (here or by slice Workers) and posts progress at most every PROGRESS_EVERY_MS. */
+function advance(id, progress, bytes, name) {
+  progress.loaded += bytes;
+  const now = performance.now();
+  if (now - progress.lastPost >= PROGRESS_EVERY_MS) {
+    progress.lastPost = now;
+    self.postMessage({ id, type: "progress", loaded: progress.loaded, total: progress.total, file: name });
+  }
+}
+
+/**
+ * A file whose read stopped part-way (the browser could not read it, a slice Worker failed):
+ * the analyzer holds its first `kept` bytes and nothing after them.
+ */
+class ReadStopped extends Error {
+  constructor(kept, reason) {
+    super(reason);
+    this.kept = kept;
+  }
+}
+
+/** An exception in words, with its kind when it says something (`NotReadableError: …`). */
+function describe(e) {
+  return `${e?.name && e.name !== "Error" ? `${e.name}: ` : ""}${e?.message ?? e}`;
+}
+
+/**
+ * Pushes the bytes of `blob` (a file or its first slice) into the analyzer's current input;
+ * `at.kept` counts the bytes pushed.
+ */
+async function pushAll(id, analyzer, blob, name, progress, at) {
+  const reader = blob.stream().getReader();
+  for (;;) {
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch (e) {
+      throw new ReadStopped(at.kept, describe(e));
+    }
+    if (chunk.done) break;
+    analyzer.push(chunk.value);
+    at.kept += chunk.value.length;
+    advance(id, progress, chunk.value.length, name);
+  }
+}
+
+/**
+ * Feeds every file of a set to `analyzer` (made with `options`), posting progress; returns the
+ * files it could not read. A large plain-text file is read in slices by several Workers.
+ */
+async function feed(id, analyzer, options, files, progress) {
   const readErrors = [];
   for (const file of files) {
     analyzer.beginInput(file.name);
     fileReads++;
+    let later = null;
+    const at = { kept: 0 };
     try {
-      const reader = file.stream().getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        analyzer.push(value);
-        progress.loaded += value.length;
-        const now = performance.now();
-        if (now - progress.lastPost >= PROGRESS_EVERY_MS) {
-          progress.lastPost = now;
-          self.postMessage({ id, type: "progress", loaded: progress.loaded, total: progress.total, file: file.name });
+      const plan = await planSlices(file, options, slicing.workers, slicing.minSliceBytes, sliceFormat);
+      if (plan) {
+        later = readLaterSlices(file, plan, options, coreModule, (n) => advance(id, progress, n, file.name));
+        const started = performance.now();
+        await pushAll(id, analyzer, file.slice(0, plan.bounds[1]), file.name, progress, at);
+        const firstDone = performance.now();
+        let mergeMs = 0;
+        // In file order, each as soon as it is there: the merge is the one of `analyze --threads`.
+        for (const state of later.states) {
+          let bytes;
+          try {
+            bytes = await state;
+          } catch (e) {
+            // Every slice before it is merged, nothing of it: the file's bytes before its start.
+            throw e instanceof SliceFailed ? new ReadStopped(e.start, e.message) : e;
+          }
+          const merging = performance.now();
+          analyzer.mergeSlice(bytes);
+          mergeMs += performance.now() - merging;
+          progress.phases.stateBytes += bytes.length;
         }
+        progress.phases.firstMs += firstDone - started;
+        progress.phases.waitMs += performance.now() - firstDone - mergeMs;
+        progress.phases.mergeMs += mergeMs;
+        progress.slices += plan.bounds.length - 1;
+      } else {
+        await pushAll(id, analyzer, file, file.name, progress, at);
+        progress.slices += 1;
       }
       analyzer.endInput();
     } catch (e) {
       // A file that cannot be read (or, in strict mode, is malformed) is reported; the
-      // other files still count.
-      readErrors.push({ input: file.name, line: 0, message: e.message ?? String(e), quote: "" });
+      // other files still count. Its later slices, if any, are not merged, as one Worker
+      // would not have read past the error. A read that stopped part-way says how far it got
+      // and that the tables are incomplete, never passing the part for the whole.
+      later?.stop();
+      const message =
+        e instanceof ReadStopped
+          ? `not read past byte ${e.kept} of ${file.size}: ${e.message}; the tables hold only the part before: they are incomplete`
+          : (e.message ?? String(e));
+      readErrors.push({ input: file.name, line: 0, message, quote: "" });
     }
   }
   return readErrors;
@@ -196,15 +295,16 @@ async function feed(id, analyzer, files, progress) {
 /** Reads a set keeping every window's partials. */
 async function readAll(id, set, progress) {
   const { at: _at, ...options } = set.options;
-  const analyzer = new Analyzer({ ...options, allWindows: true });
-  const readErrors = await feed(id, analyzer, set.files, progress);
+  const analyzerOptions = { ...options, allWindows: true };
+  const analyzer = new Analyzer(analyzerOptions);
+  const readErrors = await feed(id, analyzer, analyzerOptions, set.files, progress);
   return { all: analyzer.finishAllWindows(), readErrors };
 }
 
 /** Reads a set for one window only (as `planet-bq analyze --at`). */
 async function readOnce(id, set, progress) {
   const analyzer = new Analyzer(set.options);
-  const readErrors = await feed(id, analyzer, set.files, progress);
+  const readErrors = await feed(id, analyzer, set.options, set.files, progress);
   const result = analyzer.finish();
   result.warnings = readErrors.concat(result.warnings);
   return result;

@@ -19,9 +19,11 @@ const TEXT_CHECK_LINES: u64 = 10;
 mod all_windows;
 mod analysis;
 mod slice;
+mod slice_state;
 pub use all_windows::{AllWindows, WindowsRows, MAX_SPAN_HOURS};
 pub use analysis::{Analysis, AnalysisStats};
 pub use slice::input_format;
+pub use slice_state::SliceState;
 
 #[derive(Debug)]
 struct InputState {

@@ -35,7 +35,7 @@ impl fmt::Display for Location {
 
 /// What kind of problem an error is, for callers that act on it (retry a query or not)
 /// without reading its English message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// A record the core cannot read (bad syntax, bad time, a row of the wrong width).

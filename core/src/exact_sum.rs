@@ -8,7 +8,7 @@
 //! which is what lets every host and every slicing of the input produce identical rows.
 
 /// A sum of f64 values, exact until it is read.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ExactSum {
     partials: Partials,
 }
@@ -22,13 +22,13 @@ impl PartialEq for ExactSum {
 /// The non-overlapping partials, in place while there are at most two and no special value
 /// (nearly every sum of a group's values: a heap list per group cost more than the group's
 /// other fields).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 enum Partials {
     Inline { len: u8, values: [f64; 2] },
     Heap(Box<Spilled>),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Spilled {
     partials: Vec<f64>,
     /// Sum of infinities and NaNs, which cannot take part in exact arithmetic.

@@ -1,8 +1,10 @@
 //! One input cut at line boundaries, each slice read by its own analyzer (as `planet-bq analyze
 //! --threads N` does) and merged back in order, gives the analysis of one pass: the same rows,
-//! warnings with the same line numbers, the same counts, the same strict-mode error.
+//! warnings with the same line numbers, the same counts, the same strict-mode error. A slice's
+//! state taken through its bytes (`SliceState`, as the page's Workers pass it between their
+//! WebAssembly memories) merges exactly as the slice's analyzer itself.
 
-use planet_core::analyzer::input_format;
+use planet_core::analyzer::{input_format, SliceState};
 use planet_core::rows::Encoding;
 use planet_core::{Analysis, Analyzer, Format, Options, Result, Timestamp};
 use proptest::prelude::*;
@@ -153,7 +155,17 @@ fn cuts(input: &[u8], picks: &[usize]) -> Vec<usize> {
     cuts
 }
 
-fn sliced(options: &Options, input: &[u8], cuts: &[usize]) -> Result<Analysis> {
+/// How a later slice comes back to the first slice's analyzer.
+#[derive(Debug, Clone, Copy)]
+enum Merge {
+    /// The slice's analyzer itself (`merge_slice`), as `analyze --threads` does.
+    InProcess,
+    /// Its state serialized and read back (`end_slice`, bytes, `merge_slice_state`), as the
+    /// page's Workers do.
+    ThroughBytes,
+}
+
+fn sliced(options: &Options, input: &[u8], cuts: &[usize], merge: Merge) -> Result<Analysis> {
     let format = input_format(input, options).unwrap_or(Format::LineProtocol);
     let mut bounds = vec![0];
     bounds.extend_from_slice(cuts);
@@ -172,7 +184,13 @@ fn sliced(options: &Options, input: &[u8], cuts: &[usize]) -> Result<Analysis> {
         later.push((analyzer, pushed));
     }
     for (analyzer, pushed) in later {
-        first.merge_slice(analyzer, pushed)?;
+        match merge {
+            Merge::InProcess => first.merge_slice(analyzer, pushed)?,
+            Merge::ThroughBytes => {
+                let bytes = analyzer.end_slice(pushed).to_bytes();
+                first.merge_slice_state(SliceState::from_bytes(&bytes).expect("bytes of end_slice"))?
+            }
+        }
     }
     first.end_input()?;
     first.finish()
@@ -180,6 +198,14 @@ fn sliced(options: &Options, input: &[u8], cuts: &[usize]) -> Result<Analysis> {
 
 fn options(format: Format, at: bool, strict: bool, all_windows: bool) -> Options {
     Options { format, at: at.then_some(Timestamp(AT)), strict, all_windows, ..Options::default() }
+}
+
+/// The slices merged through their bytes give what the in-process merge gives, whatever that is.
+fn same_through_bytes(options: &Options, input: &[u8], cuts: &[usize]) -> std::result::Result<String, TestCaseError> {
+    let in_process = shown(sliced(options, input, cuts, Merge::InProcess));
+    let through_bytes = shown(sliced(options, input, cuts, Merge::ThroughBytes));
+    prop_assert_eq!(&through_bytes, &in_process, "cuts {:?}", cuts);
+    Ok(in_process)
 }
 
 proptest! {
@@ -195,6 +221,7 @@ proptest! {
         at in any::<bool>(),
         strict in any::<bool>(),
         all_windows in any::<bool>(),
+        percentiles in any::<bool>(),
     ) {
         // Some points again later in the input: duplicates that may land in two slices.
         let mut lines = lines;
@@ -206,11 +233,12 @@ proptest! {
             (false, true) => Format::Csv,
             (false, false) => Format::LineProtocol,
         };
-        let options = options(format, at, strict, all_windows);
+        let mut options = options(format, at, strict, all_windows);
+        options.what_if.percentiles = percentiles;
         let input = text.as_bytes();
         let cuts = cuts(input, &picks);
         let mut whole = shown(one_pass(&options, input));
-        let mut parts = shown(sliced(&options, input, &cuts));
+        let mut parts = same_through_bytes(&options, input, &cuts)?;
         if !at && lines.iter().any(|l| matches!(l, Line::Traffic(.., back) if *back >= 3000)) {
             // The duplicate count of a point at the edge of the open window depends on when the
             // pass forgot the points of its pruned buckets (tables are not affected): compared
@@ -231,7 +259,7 @@ fn a_duplicate_across_slices_counts_once_and_line_numbers_are_the_inputs() {
     let input = format!("{point}{other}{point}ingress,service=api bandwidth_bps=\n");
     let options = options(Format::Auto, true, false, false);
     let cut = point.len() + other.len();
-    let analysis = sliced(&options, input.as_bytes(), &[cut]).expect("not strict");
+    let analysis = sliced(&options, input.as_bytes(), &[cut], Merge::ThroughBytes).expect("not strict");
     assert_eq!(analysis.traffic.len(), 1);
     // (1000 + 3000) / 2 points: the repeated point counted once.
     assert_eq!(analysis.traffic[0].traffic_bandwidth_bits_avg_1h, 2000);
@@ -240,6 +268,49 @@ fn a_duplicate_across_slices_counts_once_and_line_numbers_are_the_inputs() {
     assert_eq!(analysis.stats.lines, 4);
 
     let strict = Options { strict: true, ..options };
-    let error = sliced(&strict, input.as_bytes(), &[cut]).expect_err("strict");
-    assert!(error.to_string().contains("input:4"), "{error}");
+    for merge in [Merge::InProcess, Merge::ThroughBytes] {
+        let error = sliced(&strict, input.as_bytes(), &[cut], merge).expect_err("strict");
+        assert!(error.to_string().contains("input:4"), "{merge:?}: {error}");
+    }
+}
+
+/// Every vector whose input is one line-protocol or `influx -format csv` file (the ones cut in
+/// slices), cut in 2, 3 and 7 slices, gives the tables InfluxDB gave (the vector's files,
+/// written by the oracle) with its slices merged in process and through their bytes: this
+/// covers the profiles whose state is not the planet-federator groups (raw exporter metrics,
+/// inventories), which the generated inputs above do not have.
+#[test]
+fn every_cuttable_vector_gives_its_tables_from_slices_merged_through_bytes() {
+    use planet_test_support::{cases_in, inputs, inventory_file, vectors_dir};
+    let mut checked = Vec::new();
+    for dir in cases_in(&vectors_dir()) {
+        let name = dir.file_name().expect("name").to_string_lossy().into_owned();
+        let read = |file: &str| std::fs::read_to_string(dir.join(file)).expect(file);
+        let mut options: Options = serde_json::from_str(&read("options.json")).expect("valid options");
+        if let Some((path, format)) = inventory_file(&dir) {
+            let text = std::fs::read_to_string(path).expect("inventory");
+            let format = format.parse().expect("known format");
+            options.inventory = Some(planet_core::Inventory::parse(&text, format, "inventory").expect("inventory"));
+        }
+        let files = inputs(&dir);
+        let [(_, input)] = files.as_slice() else { continue };
+        if !matches!(input_format(input, &options), Some(Format::LineProtocol | Format::Csv)) {
+            continue;
+        }
+        let line_ends = input.iter().filter(|&&b| b == b'\n').count();
+        for slices in [2, 3, 7] {
+            let picks: Vec<usize> = (1..slices).map(|k| line_ends * k / slices).collect();
+            let cuts = cuts(input, &picks);
+            for merge in [Merge::InProcess, Merge::ThroughBytes] {
+                let analysis = sliced(&options, input, &cuts, merge).expect("a vector analyzes");
+                let texts = analysis.render(Encoding::Ndjson);
+                assert_eq!(texts.traffic, read("traffic.ndjson"), "{name}, cuts {cuts:?}, {merge:?}");
+                assert_eq!(texts.dependency, read("dependency.ndjson"), "{name}, cuts {cuts:?}, {merge:?}");
+            }
+        }
+        checked.push(name);
+    }
+    for family in ["exporter-fleet", "inventory-exporter", "influx-cli-csv", "lp-export"] {
+        assert!(checked.iter().any(|n| n == family), "{family} was not cut: checked {checked:?}");
+    }
 }

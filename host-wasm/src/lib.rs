@@ -24,6 +24,8 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+pub mod slices;
+
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
 /** Options of an analysis; every key is optional and defaults as in `planet-bq analyze`. */
@@ -164,6 +166,13 @@ export interface WindowEnds {
 
 /** The what-if keys of `Options` that act on rows (`minBandwidth` and `percentiles` act on points). */
 export type Filters = Pick<Options, "minBandwidth" | "excludePorts" | "excludeAddresses" | "hideEmptyRemote" | "rename" | "percentiles">;
+
+/**
+ * The format in which an input whose first bytes are `head` can be cut at line boundaries and
+ * read in slices (`Analyzer.beginSlice`): `"line-protocol"` or `"csv"`; `undefined` for one to
+ * read whole (compressed, JSON, annotated CSV, not text, or not decided by `head`).
+ */
+export function sliceFormat(head: Uint8Array, options?: Options): "line-protocol" | "csv" | undefined;
 
 /** Analyzes whole inputs once and keeps every window's bucket partials (see `AllWindows`). */
 export function analyzeAll(inputs: Input | Input[], options?: Options): AllWindows;
@@ -379,7 +388,7 @@ pub fn analyze_all(inputs: JsValue, options: JsValue) -> Result<AllWindows, JsVa
     options.all_windows = true;
     options.check_inventory().map_err(js_error)?;
     options.check_all_windows().map_err(js_error)?;
-    let mut analyzer = Analyzer { inner: Some(planet_core::Analyzer::new(options)) };
+    let mut analyzer = Analyzer { inner: Some(planet_core::Analyzer::new(options)), push_error: None };
     feed(&mut analyzer, inputs)?;
     analyzer.finish_all_windows()
 }
@@ -410,6 +419,9 @@ fn feed(analyzer: &mut Analyzer, inputs: JsValue) -> Result<(), JsValue> {
 #[derive(Debug)]
 pub struct Analyzer {
     inner: Option<planet_core::Analyzer>,
+    /// The first error `push` threw, which a slice's `endSlice` hands on to the merge (where
+    /// the line number becomes the whole input's).
+    push_error: Option<planet_core::Error>,
 }
 
 impl Analyzer {
@@ -430,7 +442,7 @@ impl Analyzer {
         // said now, before any input is read.
         options.check_inventory().map_err(js_error)?;
         options.check_all_windows().map_err(js_error)?;
-        Ok(Analyzer { inner: Some(planet_core::Analyzer::new(options)) })
+        Ok(Analyzer { inner: Some(planet_core::Analyzer::new(options)), push_error: None })
     }
 
     /// Starts a new input (a file) whose name errors and warnings quote; ends the previous one.
@@ -447,7 +459,11 @@ impl Analyzer {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] chunk: JsValue,
     ) -> Result<(), JsValue> {
         let bytes = bytes_of(&chunk)?;
-        self.core()?.push(&bytes).map_err(js_error)
+        self.core()?.push(&bytes).map_err(|error| {
+            let thrown = js_error(&error);
+            self.push_error.get_or_insert(error);
+            thrown
+        })
     }
 
     /// Ends the current input: reads its last line even without a newline. `finish` does it too.

@@ -210,3 +210,47 @@ test("an inventory is given as text; contiv-svcstats refuses to start without on
   assert.throws(() => planet.analyze(lp, { at, inventory }), /resolves no address through an inventory/);
   assert.throws(() => planet.analyze(lp, { at, profile: "contiv-svcstats", inventory: "{\"ip\":1}\n" }), /unknown field `ip`/);
 });
+
+test("slices read by separate analyzers and merged from their bytes give the tables of one pass", () => {
+  // A CSV export whose header changes (traffic, then upstream, then traffic again), a point
+  // repeated with another value in the last slice, and a malformed row in the second slice.
+  const csv =
+    "name,time,address,bandwidth_bps,remote_service,service\n" +
+    "ingress,1795349886000000000,10.0.0.1,1500.7,web,api\n" +
+    "ingress,1795349946000000000,10.0.0.1,2500,web,api\n" +
+    "name,time,protocol,service,service_dependency,upstream_port,upstream_service\n" +
+    "upstream,1795349886000000000,tcp,api,1,5432,db\n" +
+    "upstream,not a time,tcp,api,1,5432,db\n" +
+    "name,time,address,bandwidth_bps,remote_service,service\n" +
+    "ingress,1795349886000000000,10.0.0.1,3500.7,web,api\n";
+  const lines = csv.split("\n");
+  const at = (n) => lines.slice(0, n).join("\n").length + 1;
+  const options = { at: "2026-11-22T13:00:00Z" };
+  const whole = planet.analyze({ name: "export.csv", data: csv }, options);
+  assert.equal(planet.sliceFormat(new TextEncoder().encode(csv), options), "csv");
+  assert.equal(planet.sliceFormat(new TextEncoder().encode("{}\n"), options), undefined, "JSON is read whole");
+  // Cuts after lines 2 and 5: the second slice starts under the traffic header, the third under the upstream one.
+  const bounds = [0, at(2), at(5), csv.length];
+  const headers = ["name,time,address,bandwidth_bps,remote_service,service", lines[3]];
+  const first = new planet.Analyzer(options);
+  first.beginInput("export.csv");
+  first.push(csv.slice(0, bounds[1]));
+  const states = [1, 2].map((k) => {
+    const later = new planet.Analyzer(options);
+    later.beginSlice("export.csv", "csv", [headers[k - 1]]);
+    later.push(csv.slice(bounds[k], bounds[k + 1]));
+    const state = later.endSlice();
+    assert.ok(state instanceof Uint8Array && state.length > 0);
+    return state;
+  });
+  for (const state of states) first.mergeSlice(state);
+  const merged = first.finish();
+  assert.equal(merged.trafficNdjson, whole.trafficNdjson);
+  assert.equal(merged.dependencyNdjson, whole.dependencyNdjson);
+  assert.deepEqual(merged.warnings, whole.warnings);
+  assert.equal(merged.warnings[0].line, 6, "the malformed row's line in the whole file");
+  assert.deepEqual(merged.stats, whole.stats);
+  // The repeated point replaced the first (3500.7 instead of 1500.7): (3500.7 + 2500) / 2.
+  assert.equal(merged.traffic[0].traffic_bandwidth_bits_avg_1h, 3000);
+  assert.throws(() => first.mergeSlice(new Uint8Array([1, 2, 3])), /not the state of a slice/);
+});

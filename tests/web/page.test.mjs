@@ -26,6 +26,8 @@ let context;
 let page;
 let profile;
 const requests = [];
+/** The addresses of servers a test started besides `server` (on 127.0.0.1 too). */
+const extraServers = [];
 
 before(async () => {
   mkdirSync(WORK, { recursive: true });
@@ -62,8 +64,9 @@ after(async () => {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-async function openPage() {
-  await page.goto(server.url);
+/** `query`: the page's address parameters, e.g. `?workers=3` (how many Workers read a file). */
+async function openPage(query = "") {
+  await page.goto(`${server.url}${query}`);
   await page.waitForFunction(() => document.getElementById("status")?.textContent === "waiting for files");
 }
 
@@ -945,9 +948,180 @@ test("what-if changes that need no re-read open no file and keep the graph's lay
   assert.equal((await drawnGraph()).fileReads, 2, "a change on the points reads the file again");
 });
 
+/**
+ * An `influx -format csv` export written for slicing: traffic series of two hours at 30 s (a
+ * cut falls inside a series), the header changing to the upstream columns and back (a slice
+ * starts under either), a malformed row past the middle (its line number comes from a later
+ * slice), and at the end points read again, some with another value (duplicates across slices:
+ * counted once, the later value wins). Remote 4 has no hostgroup, so "hide empty remote" acts.
+ */
+function slicingCsv(path) {
+  const end = 1795352400n * 1_000_000_000n; // 2026-11-22T13:00:00Z
+  const services = ["api", "db", "web", "cache", "queue"];
+  const trafficHeader = "name,time,address,bandwidth_bps,remote_service,service";
+  const rows = [];
+  for (let s = 0; s < 5; s++) {
+    for (let r = 0; r < 5; r++) {
+      if (r === s) continue;
+      for (const direction of ["ingress", "egress"]) {
+        for (let k = 0; k < 240; k++) {
+          const time = end - BigInt(k * 30 + 1) * 1_000_000_000n;
+          const value = ((s * 7919 + r * 104729 + k * 31) % 99991) + 0.25;
+          rows.push(`${direction},${time},10.0.${s}.${r},${value},${r === 4 ? "" : services[r]},${services[s]}`);
+        }
+      }
+    }
+  }
+  const upstream = ["name,time,protocol,service,service_dependency,upstream_port,upstream_service"];
+  for (let s = 0; s < 5; s++) {
+    for (let u = 0; u < 5; u++) {
+      if (u !== s) upstream.push(`upstream,${end - BigInt(600 + u) * 1_000_000_000n},tcp,${services[s]},1,${5432 + u},${services[u]}`);
+    }
+  }
+  const again = rows.filter((_, i) => i % 97 === 0);
+  const changed = rows.filter((_, i) => i % 389 === 5).map((row) => row.replace(/,(\d+\.25),/, (_, v) => `,${Number(v) + 1000},`));
+  const cut = Math.floor(rows.length * 0.45);
+  const lines = [
+    trafficHeader,
+    ...rows.slice(0, cut),
+    ...upstream,
+    "ingress,not a time,x",
+    trafficHeader,
+    ...rows.slice(cut),
+    trafficHeader,
+    ...again,
+    ...changed,
+  ];
+  writeFileSync(path, `${lines.join("\n")}\n`);
+  return { again: again.length, changed: changed.length };
+}
+
+test("several Workers give the tables, warnings and partials of one Worker and of analyze", { timeout: LARGE_TIMEOUT_MS }, async () => {
+  const dir = mkdtempSync(join(WORK, "slices-"));
+  const csv = join(dir, "export.csv");
+  const { again, changed } = slicingCsv(csv);
+  assert.ok(again > 10 && changed > 5, "the export repeats points");
+  const fleet = fleetFile("fleet-12.lp", 2, 12, 600);
+  await fleet.ensure();
+  const files = [csv, fleet.path];
+  const sizes = files.map((f) => statSync(f).size);
+  // Three slices of each file: small slices, so that these small files are cut.
+  const minSliceBytes = Math.floor(Math.min(...sizes) / 3);
+  const seen = {};
+  for (const workers of [1, 3]) {
+    await openPage(`?workers=${workers}&min-slice-bytes=${minSliceBytes}`);
+    await load(files);
+    const timings = await page.evaluate(() => window.planetTimings());
+    seen[workers] = {
+      slices: timings.slices,
+      traffic: await downloadText("download-traffic-ndjson"),
+      dependency: await downloadText("download-dependency-ndjson"),
+      warnings: await page.textContent("#error"),
+    };
+  }
+  assert.equal(seen[1].slices, 2, "one Worker reads each file whole");
+  assert.equal(seen[3].slices, 6, "three Workers read each file in three slices");
+  assert.match(seen[1].warnings, /export\.csv, line \d+: /, "the malformed row is reported");
+  assert.equal(seen[3].warnings, seen[1].warnings, "the same warnings, with the same line numbers");
+  assert.equal(seen[3].traffic, seen[1].traffic, "traffic NDJSON of 3 Workers == of 1");
+  assert.equal(seen[3].dependency, seen[1].dependency, "dependency NDJSON of 3 Workers == of 1");
+  const expected = cli(files, ["--threads", "1"]);
+  assert.equal(seen[3].traffic, expected.traffic, "traffic NDJSON == analyze's");
+  assert.equal(seen[3].dependency, expected.dependency, "dependency NDJSON == analyze's");
+
+  // The merged analysis is the one kept: what-ifs on the rows come from its partials.
+  const reads = await page.evaluate(() => window.planetFileReads());
+  await change("hide-empty-remote", true);
+  assert.equal((await howComputed()).how, "partials");
+  await assertPageEqualsCli(files, ["--hide-empty-remote"], "3 Workers, empty remote hidden");
+  const n = await computations();
+  await page.$eval("#window-slider", (s) => {
+    s.value = String(Number(s.max) - 1);
+    s.dispatchEvent(new Event("change"));
+  });
+  await waitReady(n);
+  assert.equal((await howComputed()).how, "partials");
+  const at = await page.inputValue("#at");
+  await assertPageEqualsCli(files, ["--hide-empty-remote", "--at", at], "3 Workers, an earlier window");
+  assert.equal(await page.evaluate(() => window.planetFileReads()), reads, "no file read again");
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * Prepended to slice-worker.js by a server of the test: the last slice's read of the File fails
+ * after its first chunk, as Chromium fails a read of a File changed on disk since it was chosen
+ * (a NotReadableError). The rest of the page, and the other slices, are the real code.
+ */
+const LAST_SLICE_READ_FAILS = `
+self.addEventListener("message", ({ data }) => { self.failThisSlice = data.end === data.file.size; });
+const realStream = Blob.prototype.stream;
+Blob.prototype.stream = function () {
+  const real = realStream.call(this);
+  if (!self.failThisSlice) return real;
+  const reader = real.getReader();
+  let pulls = 0;
+  return new ReadableStream({
+    async pull(controller) {
+      if (pulls++ === 1) {
+        controller.error(new DOMException("The requested file could not be read, typically due to permission problems that have occurred after a reference to a file was acquired.", "NotReadableError"));
+        return;
+      }
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+  });
+};
+`;
+
+test("a slice Worker failing mid-read: the page names the file, the bytes and the cause, and the tables are the part before, said to be incomplete", { timeout: LARGE_TIMEOUT_MS }, async () => {
+  const fleet = fleetFile("fleet-12.lp", 2, 12, 600);
+  await fleet.ensure();
+  const size = statSync(fleet.path).size;
+  const faulty = await serve(undefined, 0, {
+    "/slice-worker.js": LAST_SLICE_READ_FAILS + readFileSync(join(ROOT, "web/slice-worker.js"), "utf8"),
+  });
+  extraServers.push(faulty.url);
+  try {
+    // Three Workers, three slices: the second slice is merged, the third fails.
+    await page.goto(`${faulty.url}?workers=3&min-slice-bytes=${Math.floor(size / 3)}`);
+    await page.waitForFunction(() => document.getElementById("status")?.textContent === "waiting for files");
+    // `load` waits for the computation to end: a hang fails here. The file spans three hours,
+    // newest first: a traffic window of 7 days takes the failed slice's hour too.
+    await load([fleet.path], { trafficWindow: "7d" });
+    assert.equal(await page.isVisible("#error"), true, "the problem is shown");
+    const error = await page.textContent("#error");
+    const said = error.match(/fleet-12\.lp: not read past byte (\d+) of (\d+): its bytes (\d+)–(\d+), read by another Worker, could not be read \(NotReadableError: The requested file could not be read/);
+    assert.ok(said, `the file, the bytes and the cause are named: ${error}`);
+    assert.match(error, /the tables hold only the part before: they are incomplete/);
+    const [kept, total, start, end] = said.slice(1).map(Number);
+    assert.equal(total, size);
+    assert.equal(end, size, "the last slice failed");
+    assert.equal(kept, start, "the tables stop where the failed slice starts");
+    assert.ok(kept > size / 2 && kept < size, "the second slice was merged");
+    const bytes = readFileSync(fleet.path);
+    assert.equal(bytes[kept - 1], 10, "the cut is at a line end");
+    // The tables are exactly analyze's of the part before the failed slice: nothing of it merged.
+    const dir = mkdtempSync(join(WORK, "slice-fails-"));
+    const part = join(dir, "fleet-12.lp");
+    writeFileSync(part, bytes.subarray(0, kept));
+    const flags = ["--traffic-window", "7d"];
+    assert.notEqual(cli([part], flags).traffic, cli([fleet.path], flags).traffic, "the part differs from the whole file");
+    await assertPageEqualsCli([part], flags, "the part before the failed slice");
+    const timings = await page.evaluate(() => window.planetTimings());
+    assert.equal(timings.how, "read");
+    rmSync(dir, { recursive: true, force: true });
+  } finally {
+    await page.goto("about:blank");
+    await faulty.close();
+  }
+});
+
 test("no request leaves 127.0.0.1", () => {
   assert.ok(requests.length > 0);
-  const origin = new URL(server.url).origin;
-  const outside = requests.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith("blob:") && !u.startsWith("data:"));
+  const origins = [server.url, ...extraServers].map((u) => new URL(u).origin);
+  const outside = requests.filter(
+    (u) => !origins.some((origin) => u.startsWith(`${origin}/`)) && !u.startsWith("blob:") && !u.startsWith("data:"),
+  );
   assert.deepEqual(outside, []);
 });

@@ -20,10 +20,23 @@ const TYPES = {
 
 export const WEB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../web");
 
-/** Serves `root` on 127.0.0.1:`port` (0: any free port); resolves to `{ url, close }`. */
-export function serve(root = WEB_ROOT, port = 0) {
+/**
+ * Serves `root` on 127.0.0.1:`port` (0: any free port); resolves to `{ url, close }`.
+ * `overrides` (tests only): path -> text served instead of the file, e.g. a script with a fault.
+ */
+export function serve(root = WEB_ROOT, port = 0, overrides = {}) {
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://localhost").pathname);
+    if (Object.hasOwn(overrides, path)) {
+      const body = Buffer.from(overrides[path]);
+      res.writeHead(200, {
+        "content-type": TYPES[extname(path)] ?? "application/octet-stream",
+        "content-length": body.length,
+        "cache-control": "no-store",
+      });
+      res.end(body);
+      return;
+    }
     let file = normalize(join(root, path));
     if (!file.startsWith(root)) {
       res.writeHead(403).end();

@@ -15,10 +15,11 @@
 //! a presence, which a duplicate does not change. Pre-aggregated rows cannot be told apart.
 
 use super::hasher::FxHasher;
+use std::collections::VecDeque;
 use std::hash::Hasher;
 
 /// One raw point a group counted.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(super) struct SeenPoint {
     pub(super) time: i64,
     pub(super) series: u64,
@@ -26,7 +27,7 @@ pub(super) struct SeenPoint {
 }
 
 /// A point of series 0, the only series of a group whose every tag is a group column.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(super) struct TimedValue {
     time: i64,
     value: f64,
@@ -75,32 +76,39 @@ pub(super) enum Outcome {
 }
 
 /// The raw points of one group, sorted by time and series: without the series while every
-/// point is of series 0 (16 bytes a point instead of 24).
-#[derive(Debug, Clone)]
+/// point is of series 0 (16 bytes a point instead of 24). A deque, so that a point older than
+/// all the others is put in front without moving them: exports that go back in time (newest
+/// first) give every point so, and a list would move all of a group's points for each.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(super) enum Seen {
-    Plain(Vec<TimedValue>),
-    Keyed(Vec<SeenPoint>),
+    Plain(VecDeque<TimedValue>),
+    Keyed(VecDeque<SeenPoint>),
 }
 
 impl Default for Seen {
     fn default() -> Self {
-        Seen::Plain(Vec::new())
+        Seen::Plain(VecDeque::new())
     }
 }
 
-/// Room for one more point, doubling from one: most groups hold a few points, and `Vec`'s own
-/// growth starts at four.
-fn reserve_one<E>(points: &mut Vec<E>) {
+/// Room for one more point, doubling from one: most groups hold a few points, and the
+/// deque's own growth starts at four.
+fn reserve_one<E>(points: &mut VecDeque<E>) {
     if points.len() == points.capacity() {
         points.reserve_exact(points.capacity().max(1));
     }
 }
 
-fn record_in<E: Entry>(points: &mut Vec<E>, point: E) -> Outcome {
-    // Exports give each series in time order: appending is the common case.
-    if points.last().is_none_or(|last| last.key() < point.key()) {
+fn record_in<E: Entry>(points: &mut VecDeque<E>, point: E) -> Outcome {
+    // Exports give each series in time order (appending) or newest first (prepending).
+    if points.back().is_none_or(|last| last.key() < point.key()) {
         reserve_one(points);
-        points.push(point);
+        points.push_back(point);
+        return Outcome::New;
+    }
+    if points.front().is_some_and(|first| point.key() < first.key()) {
+        reserve_one(points);
+        points.push_front(point);
         return Outcome::New;
     }
     match points.binary_search_by(|p| p.key().cmp(&point.key())) {
@@ -146,20 +154,65 @@ impl Seen {
             Seen::Plain(points) => {
                 points.iter().map(|p| SeenPoint { time: p.time, series: 0, value: p.value }).collect()
             }
-            Seen::Keyed(points) => points.clone(),
+            Seen::Keyed(points) => points.iter().copied().collect(),
         }
     }
 
     /// Takes in a later aggregator's points of the same group (its values win, as a later
     /// write); returns how many points were in both: duplicates, as one pass counts them, and
-    /// when not 0 the buckets must be counted again.
+    /// when not 0 the buckets must be counted again. The same as recording each of them, in
+    /// one walk over both sorted lists: a slice of older points (exports going back in time)
+    /// would otherwise insert each of its points at the front, one shift of the list per point.
     pub(super) fn merge(&mut self, later: Seen) -> u64 {
-        let mut both = 0;
-        for point in later.points() {
-            both += u64::from(self.record(point) != Outcome::New);
+        let theirs = later.points();
+        if let Seen::Plain(mine) = self {
+            if theirs.iter().all(|p| p.series == 0) {
+                let theirs = theirs.into_iter().map(|p| TimedValue { time: p.time, value: p.value }).collect();
+                return merge_sorted(mine, theirs);
+            }
+            // As `record` does at the first point of another series.
+            *self = Seen::Keyed(self.points().into());
         }
-        both
+        match self {
+            Seen::Keyed(mine) => merge_sorted(mine, theirs),
+            Seen::Plain(_) => 0,
+        }
     }
+}
+
+/// Merges sorted `theirs` (distinct keys) into sorted `mine`, their values winning; returns how
+/// many keys were in both.
+fn merge_sorted<E: Entry>(mine: &mut VecDeque<E>, theirs: Vec<E>) -> u64 {
+    let (Some(first), Some(last)) = (theirs.first(), theirs.last()) else { return 0 };
+    if mine.back().is_none_or(|back| back.key() < first.key()) {
+        mine.extend(theirs);
+        return 0;
+    }
+    if mine.front().is_some_and(|front| last.key() < front.key()) {
+        // An older slice merged into a newer one: in front, in order.
+        mine.reserve(theirs.len());
+        theirs.into_iter().rev().for_each(|e| mine.push_front(e));
+        return 0;
+    }
+    let mut both = 0;
+    let mut theirs = theirs.into_iter().peekable();
+    let mut merged = VecDeque::with_capacity(mine.len() + theirs.len());
+    let mut ours = std::mem::take(mine).into_iter().peekable();
+    loop {
+        match (ours.peek(), theirs.peek()) {
+            (Some(a), Some(b)) if a.key() < b.key() => merged.extend(ours.next()),
+            (Some(a), Some(b)) if a.key() == b.key() => {
+                both += 1;
+                ours.next();
+                merged.extend(theirs.next());
+            }
+            (_, Some(_)) => merged.extend(theirs.next()),
+            (Some(_), None) => merged.extend(ours.next()),
+            (None, None) => break,
+        }
+    }
+    *mine = merged;
+    both
 }
 
 /// The signature of a point's series within its group: the tags other than the group's,
@@ -197,8 +250,39 @@ mod tests {
         assert_eq!(seen.record(p(10, 0, 5.0)), Outcome::Replaced);
         assert_eq!(seen.record(p(10, 7, 5.0)), Outcome::New, "another series at the same time");
         assert_eq!(seen.record(p(15, 0, 3.0)), Outcome::New, "out of order, not seen");
+        assert_eq!(seen.record(p(5, 0, 4.0)), Outcome::New, "older than all, not seen");
+        assert_eq!(seen.record(p(5, 0, 4.0)), Outcome::Again, "the older one again");
         let values: Vec<(i64, f64)> = seen.points().iter().map(|p| (p.time, p.value)).collect();
-        assert_eq!(values, vec![(10, 5.0), (10, 5.0), (15, 3.0), (20, 2.0)]);
+        assert_eq!(values, vec![(5, 4.0), (10, 5.0), (10, 5.0), (15, 3.0), (20, 2.0)]);
+    }
+
+    /// Merging gives what recording the later points one by one gives, representation included.
+    #[test]
+    fn merging_equals_recording_each_later_point() {
+        let cases: [(&[SeenPoint], &[SeenPoint]); 7] = [
+            (&[p(10, 0, 1.0), p(20, 0, 2.0)], &[p(1, 0, 1.0), p(2, 0, 2.0)]),
+            (&[p(10, 4, 1.0)], &[p(1, 4, 1.0), p(2, 0, 2.0)]),
+            (&[p(10, 0, 1.0), p(30, 0, 3.0)], &[p(5, 0, 0.5), p(10, 0, 1.0), p(20, 0, 2.0), p(40, 0, 4.0)]),
+            (&[p(10, 0, 1.0)], &[p(10, 3, 9.0), p(10, 0, 2.0)]),
+            (&[p(10, 4, 1.0), p(20, 0, 2.0)], &[p(1, 0, 1.0), p(20, 0, 2.0), p(20, 4, 7.0)]),
+            (&[], &[p(3, 0, 1.0)]),
+            (&[p(3, 0, 1.0)], &[]),
+        ];
+        for (mine, theirs) in cases {
+            let seen = |points: &[SeenPoint]| {
+                let mut s = Seen::default();
+                for &q in points {
+                    s.record(q);
+                }
+                s
+            };
+            let mut merged = seen(mine);
+            let both = merged.merge(seen(theirs));
+            let mut recorded = seen(mine);
+            let again = theirs.iter().filter(|&&q| recorded.record(q) != Outcome::New).count() as u64;
+            assert_eq!((both, merged.points()), (again, recorded.points()), "{mine:?} + {theirs:?}");
+            assert_eq!(matches!(merged, Seen::Keyed(_)), matches!(recorded, Seen::Keyed(_)));
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub(super) type TrafficKey = [u32; 5];
 /// A dependency group's key: its rule, then its tag values in the order of [`dependency_tags`].
 pub(super) type DependencyKey = [u32; 9];
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(super) struct TrafficGroup {
     pub(super) key: TrafficKey,
     /// Raw points by bucket; with an explicit window one bucket (0) holds them all.
@@ -40,7 +40,7 @@ impl TrafficGroup {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(super) struct DependencyGroup {
     pub(super) key: DependencyKey,
     /// Raw points inside an explicit window.

@@ -32,8 +32,17 @@ impl Interner {
 
     /// The value of a number this interner gave.
     pub(super) fn get(&self, id: u32) -> &str {
-        self.values.get(id as usize).map_or("", |v| v)
+        value_of(&self.values, id)
     }
+
+    /// The values in number order: all another aggregator needs to translate the numbers.
+    pub(super) fn into_values(self) -> Vec<Arc<str>> {
+        self.values
+    }
+}
+
+fn value_of(values: &[Arc<str>], id: u32) -> &str {
+    values.get(id as usize).map_or("", |v| v)
 }
 
 /// Numbers of another aggregator's interner translated into this one's, each looked up once.
@@ -43,12 +52,13 @@ pub(super) struct Translation {
 }
 
 impl Translation {
-    pub(super) fn id(&mut self, id: u32, theirs: &Interner, mine: &mut Interner) -> u32 {
+    /// `theirs`: the other interner's values in number order ([`Interner::into_values`]).
+    pub(super) fn id(&mut self, id: u32, theirs: &[Arc<str>], mine: &mut Interner) -> u32 {
         let i = id as usize;
         if self.mine.len() <= i {
             self.mine.resize(i + 1, None);
         }
-        *self.mine[i].get_or_insert_with(|| mine.id(theirs.get(id)))
+        *self.mine[i].get_or_insert_with(|| mine.id(value_of(theirs, id)))
     }
 }
 
@@ -64,6 +74,7 @@ mod tests {
         let mut b = Interner::default();
         b.id("db");
         let mut t = Translation::default();
+        let a = a.into_values();
         assert_eq!(t.id(0, &a, &mut b), 1, "api is new to b");
         assert_eq!(t.id(1, &a, &mut b), 0, "db was b's first value");
         assert_eq!(b.get(1), "api");

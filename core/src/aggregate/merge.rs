@@ -1,17 +1,55 @@
-//! Merging two aggregators of the same profile and window.
+//! Merging two aggregators of the same profile and window, here or across Workers: what a merge
+//! takes of the other aggregator is [`AggregatorParts`], which serializes, so an aggregator
+//! filled in another WebAssembly memory merges exactly as one filled here.
 
+use super::group_key::{DependencyGroup, TrafficGroup};
 use super::interner::Translation;
 use super::partial::merge_into;
-use super::Aggregator;
+use super::{Aggregator, Stats};
+use crate::exporter::ExporterParts;
+use std::sync::Arc;
+
+/// Everything [`Aggregator::merge_parts`] reads of another aggregator; the profile, window and
+/// what-if options are left out, since both sides must have the same.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct AggregatorParts {
+    stats: Stats,
+    exporter: Option<ExporterParts>,
+    newest: Option<i64>,
+    oldest: Option<i64>,
+    /// The tag values, in the order of the numbers the groups' keys hold.
+    values: Vec<Arc<str>>,
+    traffic: Vec<TrafficGroup>,
+    dependency: Vec<DependencyGroup>,
+}
 
 impl Aggregator {
     /// Merges another aggregator built with the same profile and window.
-    pub fn merge(&mut self, other: Aggregator) {
+    pub fn merge(&mut self, mut other: Aggregator) {
+        if self.exporter.is_none() {
+            self.exporter = other.exporter.take();
+        }
+        self.merge_parts(other.into_parts());
+    }
+
+    /// What a merge takes of this aggregator (see [`AggregatorParts`]).
+    pub(crate) fn into_parts(self) -> AggregatorParts {
+        AggregatorParts {
+            stats: self.stats,
+            exporter: self.exporter.map(|e| e.into_parts()),
+            newest: self.newest,
+            oldest: self.oldest,
+            values: self.interner.into_values(),
+            traffic: self.traffic,
+            dependency: self.dependency,
+        }
+    }
+
+    /// Merges the parts of another aggregator built with the same profile and window.
+    pub(crate) fn merge_parts(&mut self, other: AggregatorParts) {
         self.stats.add(&other.stats);
-        match (self.exporter.as_mut(), other.exporter) {
-            (Some(mine), Some(theirs)) => mine.merge(theirs),
-            (None, theirs) => self.exporter = theirs,
-            (Some(_), None) => {}
+        if let (Some(mine), Some(theirs)) = (self.exporter.as_mut(), other.exporter) {
+            mine.merge(theirs);
         }
         for n in other.newest.into_iter().chain(other.oldest) {
             self.note_time(n);
@@ -21,7 +59,7 @@ impl Aggregator {
         let mut translation = Translation::default();
         for mut g in other.traffic {
             for id in &mut g.key[1..] {
-                *id = translation.id(*id, &other.interner, &mut self.interner);
+                *id = translation.id(*id, &other.values, &mut self.interner);
             }
             match self.traffic_index.get(&g.key) {
                 Some(&i) => {
@@ -55,7 +93,7 @@ impl Aggregator {
         }
         for mut g in other.dependency {
             for id in &mut g.key[1..] {
-                *id = translation.id(*id, &other.interner, &mut self.interner);
+                *id = translation.id(*id, &other.values, &mut self.interner);
             }
             match self.dependency_index.get(&g.key) {
                 Some(&i) => {

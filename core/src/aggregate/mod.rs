@@ -25,6 +25,7 @@ mod window;
 pub use every_window::WindowEnds;
 pub(crate) use group_key::{traffic_tags, SeriesHandle};
 pub(crate) use hasher::FxBuild;
+pub(crate) use merge::AggregatorParts;
 pub use partial::Partial;
 pub use stats::Stats;
 pub use tables::Tables;

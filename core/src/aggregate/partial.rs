@@ -5,7 +5,7 @@ use crate::point::AggregateValues;
 use crate::whatif::Histogram;
 
 /// Aggregate of one group's values: mergeable in any order with identical results.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Partial {
     /// Number of values.
     pub count: u64,

@@ -9,7 +9,7 @@
 //! lines, compression) are the first slice's; a compressed input is one stream and not cut.
 
 use super::{Analyzer, Decoding, NUL_SEARCH_BYTES};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::options::Options;
 use crate::parse::{parser_for, Context, Format};
 
@@ -50,40 +50,11 @@ impl Analyzer {
 
     /// Merges the analyzer of the next slice of the current input, started with
     /// [`Analyzer::begin_slice`]; `pushed` is what its `push` calls returned. An error in it
-    /// (strict mode) comes back with the line number in the whole input.
+    /// (strict mode) comes back with the line number in the whole input. The same as
+    /// [`Analyzer::merge_slice_state`] of the slice's [`Analyzer::end_slice`], which is how a
+    /// slice read in another Worker is merged.
     pub fn merge_slice(&mut self, other: Analyzer, pushed: Result<()>) -> Result<()> {
-        let mut other = other;
-        if matches!(self.input.as_ref().map(|i| &i.decoding), Some(Decoding::Undecided(_))) {
-            // A first slice shorter than the sniffed head: its lines come first.
-            self.decide_decoding()?;
-        }
-        let offset = self.input.as_ref().map_or(0, |i| i.line);
-        let theirs = pushed.and_then(|()| other.end_lines()).map_err(|e| renumbered(e, offset))?;
-        if let (Some(mine), Some(theirs)) = (self.input.as_mut(), theirs) {
-            mine.line += theirs.line;
-            mine.accepted_lines += theirs.accepted_lines;
-        }
-        self.aggregator.merge(other.aggregator);
-        let room = super::MAX_KEPT_ISSUES.saturating_sub(self.warnings.len());
-        self.warnings.extend(other.warnings.into_iter().take(room).map(|mut w| {
-            w.location.line += offset;
-            w
-        }));
-        self.stats.lines += other.stats.lines;
-        self.stats.bytes += other.stats.bytes;
-        self.stats.skipped_lines += other.stats.skipped_lines;
-        Ok(())
-    }
-}
-
-/// A slice's error with its line number counted from the input's start.
-fn renumbered(error: Error, offset: u64) -> Error {
-    match error {
-        Error::Parse(mut issue) => {
-            issue.location.line += offset;
-            Error::Parse(issue)
-        }
-        other => other,
+        self.merge_slice_state(other.end_slice(pushed))
     }
 }
 

@@ -36,7 +36,7 @@ use std::sync::Arc;
 use ticks::{Grid, NS_PER_MS};
 
 /// What the index knows of one series.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Slot {
     /// Left out by the stage's matchers.
     Rejected,
@@ -64,6 +64,18 @@ pub(crate) struct ExporterState {
     /// The current sample's labels: their text, and (name start, value start, end) of each.
     text: String,
     spans: Vec<(usize, usize, usize)>,
+}
+
+/// What [`ExporterState::merge`] takes of another state: its series and groups without the
+/// spec, which the merging state has too. The index is a list in the order the other state's
+/// map gave it, so that a merge from a deserialized copy (another Worker's slice) visits the
+/// series in the order the merge of the state itself would.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct ExporterParts {
+    newest: Option<i64>,
+    index: Vec<(Box<[u8]>, Slot)>,
+    rate: Vec<RateSeries>,
+    presence: Vec<PresenceGroup>,
 }
 
 fn push_part(key: &mut Vec<u8>, text: &str) {
@@ -272,8 +284,18 @@ impl ExporterState {
         self.presence.len() - 1
     }
 
+    /// The series and groups, for [`ExporterState::merge`] here or in another Worker.
+    pub(crate) fn into_parts(self) -> ExporterParts {
+        ExporterParts {
+            newest: self.newest,
+            index: self.index.into_iter().collect(),
+            rate: self.rate,
+            presence: self.presence,
+        }
+    }
+
     /// Merges the state of another analysis of the same profile and window.
-    pub(crate) fn merge(&mut self, other: ExporterState) {
+    pub(crate) fn merge(&mut self, other: ExporterParts) {
         if let Some(n) = other.newest {
             self.newest = Some(self.newest.map_or(n, |m| m.max(n)));
         }

@@ -10,7 +10,7 @@ use crate::profile::Stage;
 const HOUR_MS: i64 = 3_600_000;
 
 /// One group of a presence stage.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PresenceGroup {
     pub(crate) stage: usize,
     /// The values of the stage's `by` labels.

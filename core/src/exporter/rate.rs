@@ -9,7 +9,7 @@ use crate::profile::Stage;
 use std::collections::{BTreeMap, HashMap};
 
 /// One series of an `irate` stage.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RateSeries {
     pub(crate) stage: usize,
     /// All its labels, sorted: the order Prometheus iterates series in, hence summation order.

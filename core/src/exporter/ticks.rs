@@ -39,7 +39,7 @@ impl Grid {
 
 /// The last two samples (by time) of one series inside one tick's range; a second sample at
 /// the same time replaces the first, as Prometheus and InfluxDB store one per timestamp.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct LastTwo {
     pub(crate) last: Option<(i64, f64)>,
     pub(crate) previous: Option<(i64, f64)>,

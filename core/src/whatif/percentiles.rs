@@ -12,7 +12,7 @@ const MANTISSA_BITS: u32 = 7;
 const SHIFT: u32 = 52 - MANTISSA_BITS;
 
 /// Counts of values per log-linear bucket: mergeable in any order with identical results.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Histogram {
     /// Bucket key -> count. Key 0 holds zero (and NaN); positive keys positive values in
     /// increasing order, negative keys negative values, so key order is value order.
