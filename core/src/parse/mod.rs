@@ -245,7 +245,7 @@ impl CsvSplitter {
     /// of the same line.
     pub(crate) fn split(&mut self, line: &str) -> std::result::Result<(), LineError> {
         // Nearly every line of an export has no quote: its cells are what lies between the
-        // commas, found by a SIMD search, without csv-core's state machine or a UTF-8 check per
+        // commas, found eight bytes at a time, without csv-core's state machine or a UTF-8 check per
         // cell (the line is text already, and a comma is never inside a character). A line
         // break inside a line is a record end to csv-core, so such lines take its path too.
         if !line.is_empty() && split_plain(line, &mut self.spans) {
@@ -320,7 +320,11 @@ fn split_plain(line: &str, spans: &mut Vec<(usize, usize)>) -> bool {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
         let word = u64::from_le_bytes(word);
-        if bytes_equal(word, b'"') | bytes_equal(word, b'\r') | bytes_equal(word, b'\n') != 0 {
+        // A quote and both line breaks are below '#': one test of all eight bytes usually
+        // clears the word (spaces and '!' also fall below, and take the exact test).
+        if has_byte_below(word, b'#')
+            && bytes_equal(word, b'"') | bytes_equal(word, b'\r') | bytes_equal(word, b'\n') != 0
+        {
             return false;
         }
         let mut commas = bytes_equal(word, b',');
@@ -344,6 +348,13 @@ fn split_plain(line: &str, spans: &mut Vec<(usize, usize)>) -> bool {
     }
     spans.push((start, bytes.len()));
     true
+}
+
+/// Whether a byte of `word` is below `limit` (at most 128). Exact as a yes or no (the marks
+/// themselves may also flag a byte above a true one, which is not used).
+fn has_byte_below(word: u64, limit: u8) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    word.wrapping_sub(0x0101_0101_0101_0101 * u64::from(limit)) & !word & HIGH != 0
 }
 
 /// The high bit of each byte of `word` (little-endian) that equals `byte`, and no other bit.
@@ -517,6 +528,15 @@ mod tests {
             for (i, b) in word.iter().enumerate() {
                 proptest::prop_assert_eq!((marks >> (i * 8)) & 0xFF, if *b == byte { 0x80 } else { 0 }, "{:?} {}", word, byte);
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The whole-word test says yes exactly when a byte is below the limit.
+        #[test]
+        fn has_byte_below_is_exact(word in proptest::prelude::any::<[u8; 8]>(), limit in 0u8..=128) {
+            let expected = word.iter().any(|&b| b < limit);
+            proptest::prop_assert_eq!(has_byte_below(u64::from_le_bytes(word), limit), expected, "{:?} {}", word, limit);
         }
     }
 
