@@ -19,8 +19,8 @@ pub(crate) struct AggregatorParts {
     oldest: Option<i64>,
     /// The tag values, in the order of the numbers the groups' keys hold.
     values: Vec<Arc<str>>,
-    traffic: Vec<TrafficGroup>,
-    dependency: Vec<DependencyGroup>,
+    traffic: super::chunked::Chunked<TrafficGroup>,
+    dependency: super::chunked::Chunked<DependencyGroup>,
 }
 
 impl Aggregator {

@@ -11,6 +11,7 @@
 //! are pruned as newer points arrive. Dependencies only need the last time seen, since every
 //! point is before such an `at`.
 
+mod chunked;
 mod dedup;
 mod every_window;
 mod group_key;
@@ -36,6 +37,7 @@ use crate::point::{AggregateValues, PointView};
 use crate::profile::Profile;
 use crate::time::{Timestamp, HOUR};
 use crate::whatif::WhatIf;
+use chunked::Chunked;
 use dedup::{series_signature, Outcome, SeenPoint};
 use group_key::{dependency_tags, DependencyGroup, DependencyKey, TrafficGroup, TrafficKey};
 use hasher::GroupIndex;
@@ -60,9 +62,9 @@ pub struct Aggregator {
     profile: Profile,
     spec: WindowSpec,
     traffic_index: GroupIndex<TrafficKey>,
-    traffic: Vec<TrafficGroup>,
+    traffic: Chunked<TrafficGroup>,
     dependency_index: GroupIndex<DependencyKey>,
-    dependency: Vec<DependencyGroup>,
+    dependency: Chunked<DependencyGroup>,
     /// The tag values of every group's key.
     interner: Interner,
     newest: Option<i64>,
@@ -86,9 +88,9 @@ impl Aggregator {
             profile,
             spec,
             traffic_index: GroupIndex::default(),
-            traffic: Vec::new(),
+            traffic: Chunked::default(),
             dependency_index: GroupIndex::default(),
-            dependency: Vec::new(),
+            dependency: Chunked::default(),
             interner: Interner::default(),
             newest: None,
             stats: Stats::default(),
